@@ -1,0 +1,172 @@
+#include "services/core/config.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace herd {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+bool HasSpace(absl::string_view s) {
+  return s.find_first_of(" \t\r\n\v\f") != absl::string_view::npos;
+}
+
+// host:port with a numeric port in 1..65535 (port 0 is allowed for tests that pick one).
+absl::Status ValidateAddress(absl::string_view field, absl::string_view address) {
+  if (address.empty()) return Invalid(field, "is empty; expected host:port");
+  size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) {
+    return Invalid(field, absl::StrCat("\"", address, "\" is not host:port"));
+  }
+  int port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return Invalid(field, absl::StrCat("\"", address, "\" has no valid port"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
+  if (config.nodes().empty()) return Invalid("nodes", "at least one node is required");
+  std::set<std::string> names;
+  std::set<std::string> addresses;
+  for (int i = 0; i < config.nodes_size(); ++i) {
+    const v1::NodeConfig& node = config.nodes(i);
+    std::string field = absl::StrCat("nodes[", i, "]");
+    if (node.name().empty()) return Invalid(field + ".name", "is empty");
+    if (HasSpace(node.name())) return Invalid(field + ".name", "contains white space");
+    if (!names.insert(node.name()).second) {
+      return Invalid(field + ".name", absl::StrCat("duplicate node name \"", node.name(), "\""));
+    }
+    if (auto s = ValidateAddress(field + ".grpcAddress", node.grpc_address()); !s.ok()) return s;
+    if (auto s = ValidateAddress(field + ".textAddress", node.text_address()); !s.ok()) return s;
+    for (const std::string* address : {&node.grpc_address(), &node.text_address()}) {
+      if (!absl::EndsWith(*address, ":0") && !addresses.insert(*address).second) {
+        return Invalid(field, absl::StrCat("address ", *address, " is used twice"));
+      }
+    }
+  }
+  std::set<std::pair<std::string, std::string>> links;
+  for (int i = 0; i < config.links_size(); ++i) {
+    const v1::LinkConfig& link = config.links(i);
+    std::string field = absl::StrCat("links[", i, "].nodes");
+    if (link.nodes_size() != 2) return Invalid(field, "must name exactly two nodes");
+    for (const std::string& name : link.nodes()) {
+      if (!names.count(name)) return Invalid(field, absl::StrCat("unknown node \"", name, "\""));
+    }
+    if (link.nodes(0) == link.nodes(1)) return Invalid(field, "links a node to itself");
+    auto key = std::minmax(link.nodes(0), link.nodes(1));
+    if (!links.insert({key.first, key.second}).second) {
+      return Invalid(field, "duplicate link");
+    }
+  }
+  if (config.log_dir().empty()) return Invalid("logDir", "is empty");
+  config.set_log_dir(ResolvePath(config.log_dir(), base_dir));
+
+  v1::PlacesConfig* places = config.mutable_places();
+  if (places->has_geonames()) {
+    if (places->geonames().data_file().empty()) {
+      return Invalid("places.geonames.dataFile", "is empty");
+    }
+    places->mutable_geonames()->set_data_file(
+        ResolvePath(places->geonames().data_file(), base_dir));
+  } else if (places->has_google()) {
+    const v1::GooglePlacesConfig& google = places->google();
+    if (google.api() == v1::GooglePlacesConfig::API_UNSPECIFIED) {
+      return Invalid("places.google.api", "choose NEARBY_SEARCH_LEGACY or PLACES_NEW");
+    }
+    if (google.api_key_env().empty()) {
+      return Invalid("places.google.apiKeyEnv",
+                     "name the environment variable that holds the API key");
+    }
+    if (!google.base_url().empty() && !absl::StartsWith(google.base_url(), "http://") &&
+        !absl::StartsWith(google.base_url(), "https://")) {
+      return Invalid("places.google.baseUrl", "must start with http:// or https://");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string DirectoryOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string Absolute(const std::string& dir) {
+  if (!dir.empty() && dir[0] == '/') return dir;
+  char* cwd = getcwd(nullptr, 0);
+  std::string result = cwd ? std::string(cwd) : std::string(".");
+  free(cwd);
+  if (dir != ".") result = absl::StrCat(result, "/", dir);
+  return result;
+}
+
+}  // namespace
+
+std::string ResolvePath(const std::string& path, const std::string& base_dir) {
+  if (path.empty() || path[0] == '/') return path;
+  if (absl::StartsWith(path, "~/")) {
+    const char* home = std::getenv("HOME");
+    return absl::StrCat(home ? home : "", path.substr(1));
+  }
+  return absl::StrCat(base_dir, "/", path);
+}
+
+absl::StatusOr<HerdConfig> HerdConfig::Parse(absl::string_view json,
+                                             const std::string& base_dir) {
+  HerdConfig config;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &config.proto_, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("not a valid herd config: ", status.message().as_string()));
+  }
+  if (absl::Status s = Validate(config.proto_, base_dir); !s.ok()) return s;
+  return config;
+}
+
+absl::StatusOr<HerdConfig> HerdConfig::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  absl::StatusOr<HerdConfig> config = Parse(buffer.str(), Absolute(DirectoryOf(path)));
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+const v1::NodeConfig* HerdConfig::FindNode(absl::string_view name) const {
+  for (const v1::NodeConfig& node : proto_.nodes()) {
+    if (node.name() == name) return &node;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> HerdConfig::PeersOf(absl::string_view name) const {
+  std::vector<std::string> peers;
+  for (const v1::LinkConfig& link : proto_.links()) {
+    if (link.nodes(0) == name) peers.push_back(link.nodes(1));
+    if (link.nodes(1) == name) peers.push_back(link.nodes(0));
+  }
+  return peers;
+}
+
+}  // namespace herd

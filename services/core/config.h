@@ -1,0 +1,39 @@
+#ifndef HERD_SERVICES_CORE_CONFIG_H_
+#define HERD_SERVICES_CORE_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "herd/v1/config.pb.h"
+
+namespace herd {
+
+// A validated herd configuration with its paths made absolute.
+class HerdConfig {
+ public:
+  // Reads JSON from `path`, validates it and resolves relative paths against the file's
+  // directory. Errors name the file and the bad field, e.g. "nodes[2].grpc_address: ...".
+  static absl::StatusOr<HerdConfig> Load(const std::string& path);
+  // Same for JSON text; relative paths resolve against `base_dir`.
+  static absl::StatusOr<HerdConfig> Parse(absl::string_view json, const std::string& base_dir);
+
+  const v1::HerdConfig& proto() const { return proto_; }
+  // nullptr when no node has that name.
+  const v1::NodeConfig* FindNode(absl::string_view name) const;
+  // Names of the nodes linked to `name`, in config order.
+  std::vector<std::string> PeersOf(absl::string_view name) const;
+  // Absolute log directory.
+  const std::string& log_dir() const { return proto_.log_dir(); }
+
+ private:
+  v1::HerdConfig proto_;
+};
+
+// Resolves `path` against `base_dir` ("~/" against $HOME); absolute paths are returned as is.
+std::string ResolvePath(const std::string& path, const std::string& base_dir);
+
+}  // namespace herd
+
+#endif  // HERD_SERVICES_CORE_CONFIG_H_
