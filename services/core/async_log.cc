@@ -33,9 +33,9 @@ AsyncLog::~AsyncLog() {
 }
 
 void AsyncLog::Write(absl::string_view line) {
-  std::string entry = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone()),
-      absl::CHexEscape(line), "\n");
+  std::string entry =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone()),
+                   absl::CHexEscape(line), "\n");
   absl::MutexLock lock(&mu_);
   if (pending_.size() + entry.size() > max_pending_bytes_) {
     ++dropped_;
@@ -51,9 +51,8 @@ void AsyncLog::Flush() {
   ++flush_requests_;
   const std::pair<const AsyncLog*, uint64_t> wait_for(this, target);
   mu_.Await(absl::Condition(
-      +[](const std::pair<const AsyncLog*, uint64_t>* arg) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return arg->first->flushed_seq_ >= arg->second;
-      },
+      +[](const std::pair<const AsyncLog*, uint64_t>* arg)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { return arg->first->flushed_seq_ >= arg->second; },
       &wait_for));
 }
 
@@ -73,9 +72,9 @@ void AsyncLog::WriterLoop() {
       ++written_seq_;
     }
     if (dropped > 0) {
-      std::string note = absl::StrCat(
-          absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone()),
-          "log: dropped ", dropped, " lines while the disk was behind\n");
+      std::string note =
+          absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone()),
+                       "log: dropped ", dropped, " lines while the disk was behind\n");
       std::fwrite(note.data(), 1, note.size(), file_);
     }
     if (!batch.empty()) std::fwrite(batch.data(), 1, batch.size(), file_);

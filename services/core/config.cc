@@ -1,7 +1,6 @@
 #include "services/core/config.h"
 
 #include <google/protobuf/util/json_util.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -126,15 +125,15 @@ std::string ResolvePath(const std::string& path, const std::string& base_dir) {
   return absl::StrCat(base_dir, "/", path);
 }
 
-absl::StatusOr<HerdConfig> HerdConfig::Parse(absl::string_view json,
-                                             const std::string& base_dir) {
+absl::StatusOr<HerdConfig> HerdConfig::Parse(absl::string_view json, const std::string& base_dir) {
   HerdConfig config;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &config.proto_, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("not a valid herd config: ", status.message().as_string()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a valid herd config: ", status.message().as_string()));
   }
   if (absl::Status s = Validate(config.proto_, base_dir); !s.ok()) return s;
   return config;

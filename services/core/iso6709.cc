@@ -12,8 +12,7 @@ namespace herd {
 namespace {
 
 absl::Status BadLocation(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("location \"", absl::CEscape(text), "\": ", why));
+  return absl::InvalidArgumentError(absl::StrCat("location \"", absl::CEscape(text), "\": ", why));
 }
 
 // One signed coordinate: sign, integer digits, optional '.' with at least one digit.

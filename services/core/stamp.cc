@@ -29,10 +29,8 @@ absl::Status ValidateClientId(absl::string_view client_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id,
-                                            absl::string_view location,
-                                            absl::string_view client_time,
-                                            absl::string_view origin,
+absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id, absl::string_view location,
+                                            absl::string_view client_time, absl::string_view origin,
                                             const Instant& received_at) {
   if (absl::Status s = ValidateClientId(client_id); !s.ok()) return s;
   absl::StatusOr<GeoPoint> point = ParseIso6709(location);
@@ -53,10 +51,10 @@ absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id,
 }
 
 std::string FormatAtLine(const v1::LocationStamp& stamp) {
-  return absl::StrCat("AT ", stamp.origin(), " ",
-                      FormatTimeDiff(FromProto(stamp.received_at()), FromProto(stamp.client_time())),
-                      " ", stamp.client_id(), " ", stamp.location_text(), " ",
-                      stamp.client_time_text());
+  return absl::StrCat(
+      "AT ", stamp.origin(), " ",
+      FormatTimeDiff(FromProto(stamp.received_at()), FromProto(stamp.client_time())), " ",
+      stamp.client_id(), " ", stamp.location_text(), " ", stamp.client_time_text());
 }
 
 int CompareStamps(const v1::LocationStamp& a, const v1::LocationStamp& b) {

@@ -19,10 +19,9 @@ absl::Status ValidateClientId(absl::string_view client_id);
 
 // Builds the stamp for a report received by `origin` at `received_at`. INVALID_ARGUMENT names
 // the bad field (client_id, location, client_time).
-absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id,
-                                            absl::string_view location,
-                                            absl::string_view client_time,
-                                            absl::string_view origin, const Instant& received_at);
+absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id, absl::string_view location,
+                                            absl::string_view client_time, absl::string_view origin,
+                                            const Instant& received_at);
 
 // "AT <origin> <diff> <client> <location> <time>" without a line terminator.
 std::string FormatAtLine(const v1::LocationStamp& stamp);

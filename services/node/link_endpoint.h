@@ -1,0 +1,83 @@
+#ifndef HERD_SERVICES_NODE_LINK_ENDPOINT_H_
+#define HERD_SERVICES_NODE_LINK_ENDPOINT_H_
+
+#include <atomic>
+#include <deque>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "herd/v1/peer_service.pb.h"
+#include "services/node/peer_mesh.h"
+
+namespace herd {
+
+// One end of a peer link stream: its outbound queue (one write in flight, stamps coalesced into
+// batches), the handshake and the handling of what the peer sends. The gRPC reactor classes
+// (server and client side) derive from it and supply the stream operations.
+//
+// Lifetime: reference counted. gRPC holds one reference until OnDone; PeerMesh takes one while
+// it uses an endpoint outside its link's lock, so a stream ending concurrently is never freed
+// under a caller.
+class LinkEndpoint {
+ public:
+  LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link);
+  virtual ~LinkEndpoint() = default;
+
+  // Queues a stamp for the peer. Thread-safe; never blocks on the network.
+  void Enqueue(const v1::LocationStamp& stamp);
+  // Ends the stream from this side (the peer sees it break).
+  virtual void Cancel() = 0;
+
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  // Outbound queue limits: past them the link is cut, and the catch-up on relink resends.
+  static constexpr size_t kMaxBatchStamps = 2048;
+  static constexpr size_t kMaxBatchBytes = 1 << 20;
+  static constexpr size_t kMaxQueuedBytes = 256 << 20;
+
+ protected:
+  // Queues our Hello and starts reading. Call once the reactor is bound to its stream.
+  void Begin();
+  void HandleReadDone(bool ok);
+  void HandleWriteDone(bool ok);
+  // Call from OnDone, before dropping gRPC's reference.
+  void HandleDone();
+
+  virtual void StartReadOp(v1::PeerMessage* message) = 0;
+  virtual void StartWriteOp(const v1::PeerMessage* message) = 0;
+  // The stream can carry no more messages: finish it (server) or release the hold (client).
+  virtual void CloseStream() = 0;
+  // Read reactions never overlap, and OnDone comes after the last one.
+  bool handshake_done() const { return handshake_done_; }
+
+  PeerMesh* const mesh_;
+  PeerMesh::Link* const link_;
+  absl::Mutex mu_;
+  // Whether the stream has stopped carrying messages; no write starts after it is set.
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+
+ private:
+  // Moves the next batch into `writing_` if a write may start; the caller starts it unlocked.
+  bool TakeNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendLocked(const v1::LocationStamp& stamp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HandleMessage(const v1::PeerMessage& message);
+  void HandleHello(const v1::Hello& hello);
+  void SendSnapshot();
+
+  std::atomic<int> refs_{1};
+  std::deque<v1::PeerMessage> outbound_ ABSL_GUARDED_BY(mu_);
+  size_t back_batch_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  v1::PeerMessage writing_;      // owned by the write in flight
+  v1::PeerMessage reading_;      // owned by the read in flight
+  bool handshake_done_ = false;  // only touched by read reactions, which never overlap
+};
+
+}  // namespace herd
+
+#endif  // HERD_SERVICES_NODE_LINK_ENDPOINT_H_

@@ -1,0 +1,161 @@
+#include "services/node/location_service.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "services/core/exact_time.h"
+#include "services/core/grpc_status.h"
+#include "services/core/stamp.h"
+
+namespace herd {
+namespace {
+
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
+                                     const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+absl::Status ValidateSearch(const v1::SearchNearbyRequest& request) {
+  if (!(request.radius_km() > 0) || request.radius_km() > LocationServiceImpl::kMaxRadiusKm) {
+    return absl::InvalidArgumentError(absl::StrCat("radius_km must be greater than 0 and at most ",
+                                                   LocationServiceImpl::kMaxRadiusKm, ", got ",
+                                                   request.radius_km()));
+  }
+  if (request.max_results() < 1 || request.max_results() > LocationServiceImpl::kMaxResults) {
+    return absl::InvalidArgumentError(absl::StrCat("max_results must be from 1 to ",
+                                                   LocationServiceImpl::kMaxResults, ", got ",
+                                                   request.max_results()));
+  }
+  switch (request.center_case()) {
+    case v1::SearchNearbyRequest::kClientId:
+      return ValidateClientId(request.client_id());
+    case v1::SearchNearbyRequest::kLocation: {
+      double lat = request.location().latitude(), lng = request.location().longitude();
+      if (!std::isfinite(lat) || std::fabs(lat) > 90) {
+        return absl::InvalidArgumentError("location.latitude must be within [-90, 90]");
+      }
+      if (!std::isfinite(lng) || std::fabs(lng) > 180) {
+        return absl::InvalidArgumentError("location.longitude must be within [-180, 180]");
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InvalidArgumentError("center: set client_id or location");
+  }
+}
+
+void ToProto(const places::Place& place, v1::Place* out) {
+  out->set_place_id(place.place_id);
+  out->set_name(place.name);
+  out->set_latitude(place.latitude);
+  out->set_longitude(place.longitude);
+  for (const std::string& type : place.types) out->add_types(type);
+  out->set_vicinity(place.vicinity);
+  out->set_distance_m(place.distance_m);
+}
+
+}  // namespace
+
+LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh,
+                                         AsyncLog* log, places::PlacesProvider* places)
+    : self_(std::move(self)), store_(store), mesh_(mesh), log_(log), places_(places) {}
+
+absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
+                                               v1::ReportResponse* response) {
+  absl::StatusOr<v1::LocationStamp> stamp =
+      MakeStamp(request.client_id(), request.location(), request.client_time(), self_, Now());
+  if (!stamp.ok()) {
+    log_->Write(absl::StrCat("report rejected: ", stamp.status().message()));
+    return stamp.status();
+  }
+  bool stored = store_->Merge(*stamp) == StampStore::MergeResult::kStored;
+  log_->Write(absl::StrCat("report ", FormatAtLine(*stamp), stored ? " stored" : " stale"));
+  if (stored) mesh_->Flood(*stamp, "");
+  response->set_stored(stored);
+  *response->mutable_stamp() = *std::move(stamp);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::Report(grpc::CallbackServerContext* context,
+                                                      const v1::ReportRequest* request,
+                                                      v1::ReportResponse* response) {
+  return FinishWith(context, HandleReport(*request, response));
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerContext* context,
+                                                           const v1::ReportBatchRequest* request,
+                                                           v1::ReportBatchResponse* response) {
+  if (request->reports_size() > kMaxBatchReports) {
+    return FinishWith(context, absl::InvalidArgumentError(
+                                   absl::StrCat("reports: at most ", kMaxBatchReports,
+                                                " per batch, got ", request->reports_size())));
+  }
+  response->mutable_results()->Reserve(request->reports_size());
+  for (const v1::ReportRequest& report : request->reports()) {
+    v1::ReportResult* result = response->add_results();
+    absl::Status status = HandleReport(report, result->mutable_response());
+    if (!status.ok()) {
+      result->clear_response();
+      result->set_code(static_cast<int32_t>(status.code()));
+      result->set_message(std::string(status.message()));
+    }
+  }
+  return FinishWith(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::GetLocation(grpc::CallbackServerContext* context,
+                                                           const v1::GetLocationRequest* request,
+                                                           v1::LocationStamp* response) {
+  if (absl::Status s = ValidateClientId(request->client_id()); !s.ok()) {
+    return FinishWith(context, s);
+  }
+  std::optional<v1::LocationStamp> stamp = store_->Get(request->client_id());
+  if (!stamp) {
+    return FinishWith(context, absl::NotFoundError(absl::StrCat(
+                                   "client_id \"", request->client_id(), "\" is not known")));
+  }
+  *response = *std::move(stamp);
+  return FinishWith(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::SearchNearby(grpc::CallbackServerContext* context,
+                                                            const v1::SearchNearbyRequest* request,
+                                                            v1::SearchNearbyResponse* response) {
+  if (absl::Status s = ValidateSearch(*request); !s.ok()) return FinishWith(context, s);
+  if (places_ == nullptr) {
+    return FinishWith(context, absl::FailedPreconditionError(
+                                   "no places provider is configured (config: places)"));
+  }
+  double latitude, longitude;
+  if (request->center_case() == v1::SearchNearbyRequest::kClientId) {
+    std::optional<v1::LocationStamp> stamp = store_->Get(request->client_id());
+    if (!stamp) {
+      return FinishWith(context, absl::NotFoundError(absl::StrCat(
+                                     "client_id \"", request->client_id(), "\" is not known")));
+    }
+    latitude = stamp->latitude();
+    longitude = stamp->longitude();
+    *response->mutable_stamp() = *std::move(stamp);
+  } else {
+    latitude = request->location().latitude();
+    longitude = request->location().longitude();
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  places_->SearchNearby(latitude, longitude, request->radius_km() * 1000,
+                        static_cast<int>(request->max_results()),
+                        [reactor, response](absl::StatusOr<places::PlacesAnswer> answer) {
+                          if (!answer.ok()) {
+                            reactor->Finish(ToGrpcStatus(answer.status()));
+                            return;
+                          }
+                          for (const places::Place& place : answer->places)
+                            ToProto(place, response->add_places());
+                          response->set_legacy_json(std::move(answer->legacy_json));
+                          reactor->Finish(grpc::Status::OK);
+                        });
+  return reactor;
+}
+
+}  // namespace herd

@@ -1,0 +1,56 @@
+#ifndef HERD_SERVICES_NODE_LOCATION_SERVICE_H_
+#define HERD_SERVICES_NODE_LOCATION_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "herd/v1/location_service.grpc.pb.h"
+#include "services/core/async_log.h"
+#include "services/node/peer_mesh.h"
+#include "services/node/stamp_store.h"
+#include "services/places/places_provider.h"
+
+namespace herd {
+
+// The client-facing API of a node.
+class LocationServiceImpl : public v1::LocationService::CallbackService {
+ public:
+  // `places` may be null: SearchNearby then answers FAILED_PRECONDITION.
+  LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh, AsyncLog* log,
+                      places::PlacesProvider* places);
+
+  grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* context,
+                                   const v1::ReportRequest* request,
+                                   v1::ReportResponse* response) override;
+  grpc::ServerUnaryReactor* ReportBatch(grpc::CallbackServerContext* context,
+                                        const v1::ReportBatchRequest* request,
+                                        v1::ReportBatchResponse* response) override;
+  grpc::ServerUnaryReactor* GetLocation(grpc::CallbackServerContext* context,
+                                        const v1::GetLocationRequest* request,
+                                        v1::LocationStamp* response) override;
+  grpc::ServerUnaryReactor* SearchNearby(grpc::CallbackServerContext* context,
+                                         const v1::SearchNearbyRequest* request,
+                                         v1::SearchNearbyResponse* response) override;
+
+  // Limits of SearchNearby.
+  static constexpr double kMaxRadiusKm = 50;
+  static constexpr uint32_t kMaxResults = 20;
+  // Limit of ReportBatch.
+  static constexpr int kMaxBatchReports = 65536;
+
+ private:
+  // Stamps, stores and floods one report.
+  absl::Status HandleReport(const v1::ReportRequest& request, v1::ReportResponse* response);
+
+  const std::string self_;
+  StampStore* const store_;
+  PeerMesh* const mesh_;
+  AsyncLog* const log_;
+  places::PlacesProvider* const places_;
+};
+
+}  // namespace herd
+
+#endif  // HERD_SERVICES_NODE_LOCATION_SERVICE_H_

@@ -1,0 +1,80 @@
+#include "services/node/node.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace herd {
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
+                                                  const std::string& name) {
+  const v1::NodeConfig* node_config = config.FindNode(name);
+  if (node_config == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("--name: no node \"", name, "\" in the config"));
+  }
+  std::unique_ptr<Node> node(new Node());
+  node->name_ = name;
+
+  std::error_code error;
+  std::filesystem::create_directories(config.log_dir(), error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create log directory ", config.log_dir(), ": ", error.message()));
+  }
+  absl::StatusOr<std::unique_ptr<AsyncLog>> log =
+      AsyncLog::Open(absl::StrCat(config.log_dir(), "/", name, ".log"));
+  if (!log.ok()) return log.status();
+  node->log_ = *std::move(log);
+
+  if (config.proto().places().provider_case() != v1::PlacesConfig::PROVIDER_NOT_SET) {
+    absl::StatusOr<std::unique_ptr<places::PlacesProvider>> places =
+        places::MakePlacesProvider(config.proto().places());
+    if (!places.ok()) return places.status();
+    node->places_ = *std::move(places);
+    node->log_->Write(absl::StrCat("places: ", node->places_->Describe()));
+  }
+
+  node->mesh_ = std::make_unique<PeerMesh>(name, config, &node->store_, node->log_.get());
+  node->location_service_ = std::make_unique<LocationServiceImpl>(
+      name, &node->store_, node->mesh_.get(), node->log_.get(), node->places_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(node_config->grpc_address(), grpc::InsecureServerCredentials(),
+                           &node->port_);
+  builder.RegisterService(node->location_service_.get());
+  builder.RegisterService(node->mesh_->service());
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  // Peers ping idle links to notice partitions; let them.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  node->server_ = builder.BuildAndStart();
+  if (node->server_ == nullptr || node->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", node_config->grpc_address(), " (in use?)"));
+  }
+  node->log_->Write(absl::StrCat("node ", name, " listening on ", node_config->grpc_address(),
+                                 " (port ", node->port_, ")"));
+  node->mesh_->Start();
+  return node;
+}
+
+Node::~Node() { Shutdown(); }
+
+void Node::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (mesh_) mesh_->Stop();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  if (log_) {
+    log_->Write(absl::StrCat("node ", name_, " stopped"));
+    log_->Flush();
+  }
+}
+
+}  // namespace herd

@@ -1,0 +1,194 @@
+#include "services/node/peer_mesh.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/node/link_reactors.h"
+
+namespace herd {
+namespace {
+
+// A peer that comes back is relinked within this much (plus connection set-up).
+constexpr absl::Duration kMaxRedialDelay = absl::Milliseconds(200);
+constexpr absl::Duration kFirstRedialDelay = absl::Milliseconds(25);
+// A peer that refuses us (misconfiguration) is retried slowly: it will not change by itself.
+constexpr absl::Duration kRefusedRedialDelay = absl::Seconds(2);
+
+std::shared_ptr<grpc::Channel> PeerChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+  // Notice a peer that vanished without closing its connection (a partition).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetMaxReceiveMessageSize(16 << 20);
+  // Each link gets its own connection, even to the same address.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
+PeerMesh::PeerMesh(std::string self, const HerdConfig& config, StampStore* store, AsyncLog* log)
+    : self_(std::move(self)), store_(store), log_(log) {
+  for (const std::string& peer : config.PeersOf(self_)) {
+    auto link = std::make_unique<Link>();
+    link->peer = peer;
+    // Exactly one end dials, so a link is one stream.
+    link->dials = self_ < peer;
+    if (link->dials) {
+      link->stub = v1::PeerService::NewStub(PeerChannel(config.FindNode(peer)->grpc_address()));
+    }
+    links_.emplace(peer, std::move(link));
+  }
+}
+
+PeerMesh::~PeerMesh() { Stop(); }
+
+void PeerMesh::Start() {
+  for (auto& [peer, link] : links_) {
+    if (link->dials) {
+      Link* raw = link.get();
+      link->dialer = std::thread([this, raw] { DialLoop(raw); });
+    }
+  }
+}
+
+void PeerMesh::Stop() {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    if (stop_requested_) return;
+    stop_requested_ = true;
+  }
+  stopping_.store(true);
+  for (auto& [peer, link] : links_) {
+    std::vector<LinkEndpoint*> endpoints;
+    {
+      absl::MutexLock lock(&link->mu);
+      for (LinkEndpoint* e : {link->live, link->dialing}) {
+        if (e != nullptr && std::find(endpoints.begin(), endpoints.end(), e) == endpoints.end()) {
+          e->Ref();
+          endpoints.push_back(e);
+        }
+      }
+    }
+    for (LinkEndpoint* e : endpoints) {
+      e->Cancel();
+      e->Unref();
+    }
+  }
+  for (auto& [peer, link] : links_) {
+    if (link->dialer.joinable()) link->dialer.join();
+  }
+}
+
+void PeerMesh::DialLoop(Link* link) {
+  absl::Duration delay = kFirstRedialDelay;
+  while (!stopping_.load()) {
+    DialOutcome outcome;
+    auto* reactor = new ClientLinkReactor(this, link, &outcome);
+    {
+      absl::MutexLock lock(&link->mu);
+      reactor->Ref();
+      link->dialing = reactor;
+    }
+    reactor->Start();
+    if (stopping_.load()) reactor->Cancel();
+    outcome.done.WaitForNotification();
+    {
+      absl::MutexLock lock(&link->mu);
+      link->dialing = nullptr;
+    }
+    reactor->Unref();
+
+    absl::Duration wait;
+    if (outcome.linked) {
+      delay = kFirstRedialDelay;
+      wait = delay;
+    } else if (outcome.status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      log_->Write(absl::StrCat("link ", link->peer, " refused: ", outcome.status.error_message()));
+      wait = kRefusedRedialDelay;
+    } else {
+      wait = delay;
+      delay = std::min(delay * 2, kMaxRedialDelay);
+    }
+    absl::MutexLock lock(&stop_mu_);
+    stop_mu_.AwaitWithTimeout(absl::Condition(&stop_requested_), wait);
+  }
+}
+
+void PeerMesh::Attach(Link* link, LinkEndpoint* endpoint) {
+  LinkEndpoint* replaced;
+  {
+    absl::MutexLock lock(&link->mu);
+    replaced = link->live;
+    if (replaced != nullptr) replaced->Ref();
+    link->live = endpoint;
+  }
+  log_->Write(absl::StrCat("link ", link->peer, " up"));
+  if (replaced != nullptr) {
+    // The peer reconnected before we noticed its old stream break.
+    replaced->Cancel();
+    replaced->Unref();
+  }
+  if (stopping_.load()) endpoint->Cancel();
+}
+
+void PeerMesh::Detach(Link* link, LinkEndpoint* endpoint) {
+  {
+    absl::MutexLock lock(&link->mu);
+    if (link->live != endpoint) return;
+    link->live = nullptr;
+  }
+  log_->Write(absl::StrCat("link ", link->peer, " down"));
+}
+
+void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view except_peer) {
+  for (auto& [peer, link] : links_) {
+    if (peer == except_peer) continue;
+    LinkEndpoint* endpoint;
+    {
+      absl::MutexLock lock(&link->mu);
+      endpoint = link->live;
+      if (endpoint == nullptr) continue;
+      endpoint->Ref();
+    }
+    endpoint->Enqueue(stamp);
+    endpoint->Unref();
+  }
+}
+
+std::vector<std::string> PeerMesh::LivePeers() const {
+  std::vector<std::string> peers;
+  for (const auto& [peer, link] : links_) {
+    absl::MutexLock lock(&link->mu);
+    if (link->live != nullptr) peers.push_back(peer);
+  }
+  return peers;
+}
+
+grpc::ServerBidiReactor<v1::PeerMessage, v1::PeerMessage>* PeerMesh::Service::Link(
+    grpc::CallbackServerContext* context) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("x-herd-node");
+  std::string caller =
+      it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
+  auto link = mesh_->links_.find(caller);
+  if (link == mesh_->links_.end()) {
+    mesh_->log().Write(absl::StrCat("link refused: \"", caller, "\" is not a configured peer"));
+    return new RejectingLinkReactor(
+        grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                     absl::StrCat("\"", caller, "\" is not a configured peer of ", mesh_->self())));
+  }
+  if (mesh_->stopping()) {
+    return new RejectingLinkReactor(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, mesh_->self() + " is shutting down"));
+  }
+  return new ServerLinkReactor(mesh_, link->second.get());
+}
+
+}  // namespace herd
