@@ -97,12 +97,13 @@ void LinkEndpoint::SendSnapshot() {
     if (closed_) return;
     mesh_->store().ForEach([&](const v1::LocationStamp& stamp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       AppendLocked(stamp);
+      mesh_->log().Write(absl::StrCat("send ", link_->peer, " ", FormatAtLine(stamp)));
       ++count;
     });
     start_write = TakeNextWriteLocked();
   }
   mesh_->log().Write(
-      absl::StrCat("link ", link_->peer, " stores differ; sending all ", count, " stamps"));
+      absl::StrCat("link ", link_->peer, " stores differ; sent all ", count, " stamps"));
   if (start_write) StartWriteOp(&writing_);
 }
 

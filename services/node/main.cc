@@ -10,12 +10,36 @@
 
 namespace {
 
-constexpr char kUsage[] = "usage: herd-node --config FILE --name NAME\n";
+constexpr char kUsage[] =
+    "usage: herd-node --config FILE --name NAME   run one node of the herd\n"
+    "       herd-node --config FILE --describe    validate the config and print its nodes\n";
+
+// One line per node ("node NAME GRPC_ADDRESS TEXT_ADDRESS"), then the resolved log directory
+// and places source, for scripts (deploy/herd) that must not parse JSON themselves.
+void Describe(const herd::HerdConfig& config) {
+  for (const herd::v1::NodeConfig& node : config.proto().nodes()) {
+    std::printf("node %s %s %s\n", node.name().c_str(), node.grpc_address().c_str(),
+                node.text_address().c_str());
+  }
+  std::printf("logdir %s\n", config.log_dir().c_str());
+  const herd::v1::PlacesConfig& places = config.proto().places();
+  if (places.has_geonames()) {
+    std::printf("places geonames %s\n", places.geonames().data_file().c_str());
+  } else if (places.has_google()) {
+    std::printf("places google %s\n", places.google().api_key_env().c_str());
+  } else {
+    std::printf("places none\n");
+  }
+}
 
 // Reads "--flag VALUE" or "--flag=VALUE" pairs; false on anything else.
-bool ParseArgs(int argc, char** argv, std::string* config, std::string* name) {
+bool ParseArgs(int argc, char** argv, std::string* config, std::string* name, bool* describe) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--describe") {
+      *describe = true;
+      continue;
+    }
     std::string* target = nullptr;
     std::string value;
     for (auto [flag, out] : {std::pair{"--config", config}, std::pair{"--name", name}}) {
@@ -34,7 +58,7 @@ bool ParseArgs(int argc, char** argv, std::string* config, std::string* name) {
     }
     *target = value;
   }
-  if (config->empty() || name->empty()) {
+  if (config->empty() || (name->empty() != *describe)) {
     std::fprintf(stderr, "%s", kUsage);
     return false;
   }
@@ -45,7 +69,8 @@ bool ParseArgs(int argc, char** argv, std::string* config, std::string* name) {
 
 int main(int argc, char** argv) {
   std::string config_path, name;
-  if (!ParseArgs(argc, argv, &config_path, &name)) return 2;
+  bool describe = false;
+  if (!ParseArgs(argc, argv, &config_path, &name, &describe)) return 2;
 
   // Handle SIGINT/SIGTERM synchronously in this thread; every other thread inherits the mask.
   sigset_t signals;
@@ -59,6 +84,10 @@ int main(int argc, char** argv) {
   if (!config.ok()) {
     std::fprintf(stderr, "herd-node: %s\n", std::string(config.status().message()).c_str());
     return 2;
+  }
+  if (describe) {
+    Describe(*config);
+    return 0;
   }
   absl::StatusOr<std::unique_ptr<herd::Node>> node = herd::Node::Start(*config, name);
   if (!node.ok()) {

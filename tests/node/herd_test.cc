@@ -1,0 +1,307 @@
+// Integration tests: real herd-node processes talking over loopback.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "health_probe.grpc.pb.h"
+#include "herd/v1/peer_service.grpc.pb.h"
+#include "reflection_probe.grpc.pb.h"
+#include "tests/support/test_herd.h"
+
+namespace herd {
+namespace {
+
+using testing::Eventually;
+using testing::SetDeadline;
+using testing::TestHerd;
+
+absl::StatusOr<v1::ReportResponse> Report(TestHerd& herd, const std::string& node,
+                                          const std::string& client, const std::string& location,
+                                          const std::string& time) {
+  v1::ReportRequest request;
+  request.set_client_id(client);
+  request.set_location(location);
+  request.set_client_time(time);
+  v1::ReportResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  grpc::Status status = herd.client(node).Report(&context, request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  }
+  return response;
+}
+
+grpc::Status Get(TestHerd& herd, const std::string& node, const std::string& client,
+                 v1::LocationStamp* stamp) {
+  v1::GetLocationRequest request;
+  request.set_client_id(client);
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(1));
+  return herd.client(node).GetLocation(&context, request, stamp);
+}
+
+// True once `node` holds a stamp for `client` with client time `time`.
+bool Holds(TestHerd& herd, const std::string& node, const std::string& client,
+           const std::string& time) {
+  v1::LocationStamp stamp;
+  return Get(herd, node, client, &stamp).ok() && stamp.client_time_text() == time;
+}
+
+class DefaultHerdTest : public ::testing::Test {
+ protected:
+  DefaultHerdTest() : herd_(TestHerd::DefaultNames(), TestHerd::DefaultLinks()) {
+    herd_.StartAll();
+    EXPECT_TRUE(herd_.WaitUntilLinked());
+  }
+  TestHerd herd_;
+};
+
+TEST_F(DefaultHerdTest, AStampReportedAtHandsIsReadableAtWelsh) {
+  auto response =
+      Report(herd_, "Hands", "kiwi.cs.ucla.edu", "+34.068930-118.445127", "1520023934.918963997");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_TRUE(response->stored());
+  EXPECT_EQ(response->stamp().origin(), "Hands");
+  EXPECT_EQ(response->stamp().client_time().seconds(), 1520023934);
+  EXPECT_EQ(response->stamp().client_time().nanos(), 918963997u);
+
+  ASSERT_TRUE(Eventually(
+      [&] { return Holds(herd_, "Welsh", "kiwi.cs.ucla.edu", "1520023934.918963997"); }));
+  v1::LocationStamp at_welsh;
+  ASSERT_TRUE(Get(herd_, "Welsh", "kiwi.cs.ucla.edu", &at_welsh).ok());
+  EXPECT_EQ(at_welsh.SerializeAsString(), response->stamp().SerializeAsString());
+  for (const std::string& node : TestHerd::DefaultNames()) {
+    EXPECT_TRUE(Eventually([&] {
+      return Holds(herd_, node, "kiwi.cs.ucla.edu", "1520023934.918963997");
+    })) << node;
+  }
+}
+
+TEST_F(DefaultHerdTest, FloodingRoutesAroundADeadNodeAndReachesItAfterRestart) {
+  herd_.Kill("Goloman");
+  auto response = Report(herd_, "Hands", "kiwi", "+1+1", "100");
+  ASSERT_TRUE(response.ok()) << response.status();
+  // Hands -> Wilkes -> Holiday -> Welsh, with Goloman gone.
+  EXPECT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "kiwi", "100"); }));
+
+  herd_.Start("Goloman");
+  // The legacy scripts' expectation: half a second after a restart, the node is part of the
+  // herd again. Stamps reported from then on reach it.
+  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_TRUE(Report(herd_, "Welsh", "apple", "+2+2", "200").ok());
+  EXPECT_TRUE(
+      Eventually([&] { return Holds(herd_, "Goloman", "apple", "200"); }, absl::Seconds(3)));
+  // And the stamp it missed while down arrives with the catch-up on relink.
+  EXPECT_TRUE(Eventually([&] { return Holds(herd_, "Goloman", "kiwi", "100"); }));
+  // Stamps reported at the restarted node travel out again.
+  ASSERT_TRUE(Report(herd_, "Goloman", "pear", "+3+3", "300").ok());
+  EXPECT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "pear", "300"); }));
+}
+
+TEST_F(DefaultHerdTest, ConcurrentReportsOfOneClientConvergeEverywhere) {
+  std::vector<std::thread> reporters;
+  std::vector<std::string> names = TestHerd::DefaultNames();
+  for (size_t n = 0; n < names.size(); ++n) {
+    reporters.emplace_back([&, n] {
+      for (int i = 0; i < 40; ++i) {
+        // Every node reports the same client times, so ties must break the same way everywhere.
+        auto r = Report(herd_, names[n], "contested", absl::StrCat("+", n, ".5-", i, ".25"),
+                        absl::StrCat(1000 + i % 20));
+        EXPECT_TRUE(r.ok()) << r.status();
+      }
+    });
+  }
+  for (auto& t : reporters) t.join();
+  auto identical_everywhere = [&] {
+    std::string first;
+    for (const std::string& node : names) {
+      v1::LocationStamp stamp;
+      if (!Get(herd_, node, "contested", &stamp).ok()) return false;
+      std::string bytes = stamp.SerializeAsString();
+      if (first.empty()) first = bytes;
+      if (bytes != first) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(Eventually(identical_everywhere));
+  v1::LocationStamp winner;
+  ASSERT_TRUE(Get(herd_, "Welsh", "contested", &winner).ok());
+  EXPECT_EQ(winner.client_time_text(), "1019");
+  EXPECT_EQ(winner.origin(), "Wilkes");  // the greatest name among equal client times
+}
+
+TEST_F(DefaultHerdTest, OlderStampsNeverReplaceNewerOnes) {
+  ASSERT_TRUE(Report(herd_, "Hands", "kiwi", "+1+1", "200").ok());
+  ASSERT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "kiwi", "200"); }));
+  auto older = Report(herd_, "Welsh", "kiwi", "+9+9", "100");
+  ASSERT_TRUE(older.ok());
+  EXPECT_FALSE(older->stored());
+  EXPECT_EQ(older->stamp().origin(), "Welsh");
+  ASSERT_TRUE(Report(herd_, "Goloman", "marker", "+1+1", "1").ok());
+  ASSERT_TRUE(Eventually([&] { return Holds(herd_, "Hands", "marker", "1"); }));
+  for (const std::string& node : TestHerd::DefaultNames()) {
+    EXPECT_TRUE(Holds(herd_, node, "kiwi", "200")) << node;
+  }
+}
+
+TEST_F(DefaultHerdTest, ApiErrorsAreExact) {
+  auto bad_location = Report(herd_, "Hands", "kiwi", "+91-118", "1");
+  ASSERT_EQ(bad_location.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_location.status().message().find("location"), absl::string_view::npos);
+  auto bad_time = Report(herd_, "Hands", "kiwi", "+1-1", "1e5");
+  ASSERT_EQ(bad_time.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_time.status().message().find("client_time"), absl::string_view::npos);
+  auto bad_client = Report(herd_, "Hands", "", "+1-1", "1");
+  ASSERT_EQ(bad_client.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_client.status().message().find("client_id"), absl::string_view::npos);
+
+  v1::LocationStamp stamp;
+  EXPECT_EQ(Get(herd_, "Hands", "nobody", &stamp).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Batches: each report succeeds or fails alone, in order.
+  v1::ReportBatchRequest batch;
+  for (const char* location : {"+1+1", "bad", "+2+2"}) {
+    v1::ReportRequest* r = batch.add_reports();
+    r->set_client_id(absl::StrCat("batch", location));
+    r->set_location(location);
+    r->set_client_time("5");
+  }
+  v1::ReportBatchResponse results;
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  ASSERT_TRUE(herd_.client("Hands").ReportBatch(&context, batch, &results).ok());
+  ASSERT_EQ(results.results_size(), 3);
+  EXPECT_EQ(results.results(0).code(), 0);
+  EXPECT_EQ(results.results(0).response().stamp().location_text(), "+1+1");
+  EXPECT_EQ(results.results(1).code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_NE(results.results(1).message().find("location"), std::string::npos);
+  EXPECT_EQ(results.results(2).code(), 0);
+
+  // No places provider in this herd's config.
+  v1::SearchNearbyRequest search;
+  search.set_client_id("batch+1+1");
+  search.set_radius_km(10);
+  search.set_max_results(5);
+  v1::SearchNearbyResponse found;
+  grpc::ClientContext search_context;
+  SetDeadline(&search_context);
+  EXPECT_EQ(herd_.client("Hands").SearchNearby(&search_context, search, &found).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  search.set_radius_km(51);
+  grpc::ClientContext bounds_context;
+  SetDeadline(&bounds_context);
+  grpc::Status bounds = herd_.client("Hands").SearchNearby(&bounds_context, search, &found);
+  EXPECT_EQ(bounds.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bounds.error_message().find("radius_km"), std::string::npos);
+}
+
+// Opens a Link stream to `node` claiming to be `caller`; returns how the node ends it.
+grpc::Status LinkAs(TestHerd& herd, const std::string& node, const std::string& caller) {
+  auto stub = v1::PeerService::NewStub(herd.channel(node));
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(2));
+  if (!caller.empty()) context.AddMetadata("x-herd-node", caller);
+  auto stream = stub->Link(&context);
+  v1::PeerMessage message;
+  message.mutable_hello()->set_node(caller);
+  stream->Write(message);
+  while (stream->Read(&message)) {
+  }
+  return stream->Finish();
+}
+
+TEST_F(DefaultHerdTest, NodesThatAreNotConfiguredPeersAreRefused) {
+  grpc::Status stranger = LinkAs(herd_, "Goloman", "Mallory");
+  EXPECT_EQ(stranger.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(stranger.error_message().find("Mallory"), std::string::npos);
+  // Welsh is a node of the herd but not linked to Goloman.
+  EXPECT_EQ(LinkAs(herd_, "Goloman", "Welsh").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(LinkAs(herd_, "Goloman", "").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(DefaultHerdTest, HealthAndReflectionAreServed) {
+  auto health = grpc::health::v1::Health::NewStub(herd_.channel("Holiday"));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  ASSERT_TRUE(health->Check(&context, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(herd_.channel("Holiday"));
+  grpc::ClientContext reflection_context;
+  SetDeadline(&reflection_context);
+  auto stream = reflection->ServerReflectionInfo(&reflection_context);
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("");
+  ASSERT_TRUE(stream->Write(list));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse services;
+  ASSERT_TRUE(stream->Read(&services));
+  std::vector<std::string> names;
+  for (const auto& s : services.list_services_response().service()) names.push_back(s.name());
+  EXPECT_NE(std::find(names.begin(), names.end(), "herd.v1.LocationService"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "herd.v1.PeerService"), names.end());
+  while (stream->Read(&services)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(DefaultHerdTest, LogsRecordStampsAndLinks) {
+  ASSERT_TRUE(Report(herd_, "Hands", "logged", "+1+1", "7").ok());
+  ASSERT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "logged", "7"); }));
+  auto log_has = [&](const std::string& node, const std::string& text) {
+    return Eventually(
+        [&] { return testing::ReadFile(herd_.log_path(node)).find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(log_has("Hands", "report AT Hands"));
+  EXPECT_TRUE(log_has("Hands", "send Wilkes AT Hands"));
+  EXPECT_TRUE(log_has("Welsh", "recv Holiday AT Hands"));
+  EXPECT_TRUE(log_has("Welsh", "link Holiday up"));
+  herd_.Kill("Holiday");
+  EXPECT_TRUE(log_has("Welsh", "link Holiday down"));
+}
+
+TEST(AnyTopology, ALineOfNodesWithOtherNames) {
+  TestHerd herd({"zeta", "alpha", "Mid"}, {{"zeta", "Mid"}, {"Mid", "alpha"}});
+  herd.StartAll();
+  ASSERT_TRUE(Report(herd, "zeta", "c1", "+10-10", "1").ok());
+  ASSERT_TRUE(Report(herd, "alpha", "c2", "-10+10", "2").ok());
+  EXPECT_TRUE(Eventually([&] { return Holds(herd, "alpha", "c1", "1"); }));
+  EXPECT_TRUE(Eventually([&] { return Holds(herd, "zeta", "c2", "2"); }));
+}
+
+TEST(NodeProcess, BadConfigAndNamesFailWithAClearMessage) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.path() + "/bad.json",
+                     R"({"nodes": [{"name": "A", "grpcAddress": "x", "textAddress": "127.0.0.1:1"}],
+                         "logDir": "logs"})");
+  std::string out = dir.path() + "/out.txt";
+  {
+    testing::Process node(
+        {testing::BinaryPath("herd-node"), "--config", dir.path() + "/bad.json", "--name", "A"},
+        out);
+    int status = node.Wait(absl::Seconds(10));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  }
+  EXPECT_NE(testing::ReadFile(out).find("nodes[0].grpcAddress"), std::string::npos)
+      << testing::ReadFile(out);
+
+  TestHerd herd({"A"}, {});
+  std::string out2 = dir.path() + "/out2.txt";
+  testing::Process unknown(
+      {testing::BinaryPath("herd-node"), "--config", herd.config_path(), "--name", "B"}, out2);
+  int status = unknown.Wait(absl::Seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(testing::ReadFile(out2).find("no node \"B\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herd

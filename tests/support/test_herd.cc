@@ -1,0 +1,117 @@
+#include "tests/support/test_herd.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+
+namespace herd::testing {
+
+TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json)
+    : links_(links) {
+  std::vector<std::string> nodes;
+  for (const std::string& name : names) {
+    grpc_addresses_[name] = FreeLoopbackAddress();
+    text_addresses_[name] = FreeLoopbackAddress();
+    nodes.push_back(absl::StrCat(R"({"name": ")", name, R"(", "grpcAddress": ")",
+                                 grpc_addresses_[name], R"(", "textAddress": ")",
+                                 text_addresses_[name], R"("})"));
+  }
+  std::vector<std::string> link_json;
+  for (const auto& [a, b] : links) {
+    link_json.push_back(absl::StrCat(R"({"nodes": [")", a, R"(", ")", b, R"("]})"));
+  }
+  std::string config =
+      absl::StrCat("{\n  \"nodes\": [", absl::StrJoin(nodes, ",\n    "), "],\n  \"links\": [",
+                   absl::StrJoin(link_json, ", "), "],\n  \"logDir\": \"logs\"");
+  if (!places_json.empty()) absl::StrAppend(&config, ",\n  \"places\": ", places_json);
+  absl::StrAppend(&config, "\n}\n");
+  config_path_ = dir_.path() + "/herd.json";
+  WriteFile(config_path_, config);
+}
+
+std::vector<std::string> TestHerd::DefaultNames() {
+  return {"Goloman", "Hands", "Holiday", "Welsh", "Wilkes"};
+}
+
+TestHerd::Links TestHerd::DefaultLinks() {
+  return {{"Goloman", "Hands"}, {"Goloman", "Holiday"}, {"Goloman", "Wilkes"},
+          {"Hands", "Wilkes"},  {"Holiday", "Welsh"},   {"Holiday", "Wilkes"}};
+}
+
+std::string TestHerd::log_path(const std::string& name) const {
+  return absl::StrCat(dir_.path(), "/logs/", name, ".log");
+}
+
+void TestHerd::Start(const std::string& name) {
+  processes_[name] = std::make_unique<Process>(
+      std::vector<std::string>{BinaryPath("herd-node"), "--config", config_path_, "--name", name},
+      absl::StrCat(dir_.path(), "/", name, ".out"));
+  if (!WaitForTcpPort(grpc_addresses_.at(name), absl::Seconds(20))) {
+    std::fprintf(stderr, "herd-node %s did not start:\n%s\n", name.c_str(),
+                 ReadFile(absl::StrCat(dir_.path(), "/", name, ".out")).c_str());
+    std::abort();
+  }
+}
+
+void TestHerd::StartAll() {
+  for (const auto& [name, address] : grpc_addresses_) Start(name);
+}
+
+bool TestHerd::WaitUntilLinked(absl::Duration timeout) {
+  return Eventually(
+      [&] {
+        for (const auto& [a, b] : links_) {
+          if (!running(a) || !running(b)) continue;
+          if (ReadFile(log_path(a)).find("link " + b + " up") == std::string::npos) return false;
+          if (ReadFile(log_path(b)).find("link " + a + " up") == std::string::npos) return false;
+        }
+        return true;
+      },
+      timeout);
+}
+
+void TestHerd::Kill(const std::string& name) { processes_.at(name)->Kill(); }
+
+bool TestHerd::running(const std::string& name) {
+  auto it = processes_.find(name);
+  return it != processes_.end() && it->second->running();
+}
+
+std::shared_ptr<grpc::Channel> TestHerd::channel(const std::string& name) {
+  auto& channel = channels_[name];
+  if (!channel) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+    channel = grpc::CreateCustomChannel(grpc_addresses_.at(name),
+                                        grpc::InsecureChannelCredentials(), args);
+  }
+  return channel;
+}
+
+v1::LocationService::Stub& TestHerd::client(const std::string& name) {
+  auto& stub = stubs_[name];
+  if (!stub) stub = v1::LocationService::NewStub(channel(name));
+  return *stub;
+}
+
+bool Eventually(const std::function<bool()>& condition, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return condition();
+}
+
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+}  // namespace herd::testing

@@ -1,0 +1,68 @@
+#ifndef HERD_TESTS_SUPPORT_TEST_HERD_H_
+#define HERD_TESTS_SUPPORT_TEST_HERD_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "herd/v1/location_service.grpc.pb.h"
+#include "tests/support/process.h"
+
+namespace herd::testing {
+
+// A herd of real herd-node processes on free loopback ports, with its config in a temporary
+// directory. Processes are stopped when the herd is destroyed.
+class TestHerd {
+ public:
+  using Links = std::vector<std::pair<std::string, std::string>>;
+
+  // `places_json` is the config's "places" object, or "" for none.
+  TestHerd(std::vector<std::string> names, Links links, std::string places_json = "");
+
+  // The default topology: Goloman, Hands, Holiday, Welsh, Wilkes.
+  static std::vector<std::string> DefaultNames();
+  static Links DefaultLinks();
+
+  // Starts a node's process and waits until its gRPC port accepts connections.
+  void Start(const std::string& name);
+  void StartAll();
+  // Waits until every running node has logged each link to a running peer as up.
+  bool WaitUntilLinked(absl::Duration timeout = absl::Seconds(10));
+  // SIGKILL: the node vanishes without a goodbye.
+  void Kill(const std::string& name);
+  bool running(const std::string& name);
+
+  v1::LocationService::Stub& client(const std::string& name);
+  std::shared_ptr<grpc::Channel> channel(const std::string& name);
+  const std::string& grpc_address(const std::string& name) { return grpc_addresses_.at(name); }
+  const std::string& text_address(const std::string& name) { return text_addresses_.at(name); }
+  const std::string& config_path() const { return config_path_; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string log_path(const std::string& name) const;
+
+ private:
+  TempDir dir_;
+  std::string config_path_;
+  Links links_;
+  std::map<std::string, std::string> grpc_addresses_;
+  std::map<std::string, std::string> text_addresses_;
+  std::map<std::string, std::unique_ptr<Process>> processes_;
+  std::map<std::string, std::unique_ptr<v1::LocationService::Stub>> stubs_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
+
+// Polls `condition` every 10 ms until it holds (true) or `timeout` passes (false).
+bool Eventually(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
+
+// A deadline for one test RPC.
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout = absl::Seconds(5));
+
+}  // namespace herd::testing
+
+#endif  // HERD_TESTS_SUPPORT_TEST_HERD_H_
