@@ -32,10 +32,58 @@ AsyncLog::~AsyncLog() {
   std::fclose(file_);
 }
 
+namespace {
+
+// "2026-11-26T06:20:40.123456Z " for `now`. The date and time part only changes once a second,
+// so each thread keeps the last one it formatted.
+void AppendTimestamp(absl::Time now, std::string* out) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached_prefix;
+  const int64_t micros = absl::ToUnixMicros(now);
+  int64_t second = micros / 1000000;
+  int64_t fraction = micros % 1000000;
+  if (fraction < 0) {
+    fraction += 1000000;
+    --second;
+  }
+  if (second != cached_second) {
+    cached_second = second;
+    cached_prefix =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S.", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+  }
+  char digits[9];
+  for (int i = 5; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  digits[6] = 'Z';
+  digits[7] = ' ';
+  out->append(cached_prefix);
+  out->append(digits, 8);
+}
+
+// Control characters, non-ASCII bytes and the backslash itself become \xHH, so one entry is
+// always one printable line whatever bytes a client sent.
+void AppendEscaped(absl::string_view line, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char c : line) {
+    if (c < 0x20 || c >= 0x7f || c == '\\') {
+      const char escaped[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+      out->append(escaped, 4);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+}
+
+}  // namespace
+
 void AsyncLog::Write(absl::string_view line) {
-  std::string entry =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone()),
-                   absl::CHexEscape(line), "\n");
+  std::string entry;
+  entry.reserve(line.size() + 40);
+  AppendTimestamp(absl::Now(), &entry);
+  AppendEscaped(line, &entry);
+  entry.push_back('\n');
   absl::MutexLock lock(&mu_);
   if (pending_.size() + entry.size() > max_pending_bytes_) {
     ++dropped_;

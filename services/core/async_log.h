@@ -27,7 +27,7 @@ class AsyncLog {
   AsyncLog(const AsyncLog&) = delete;
   AsyncLog& operator=(const AsyncLog&) = delete;
 
-  // Appends one line; `line` must not contain '\n' (non-printable bytes are escaped).
+  // Appends one line. Control characters, non-ASCII bytes and the backslash become \xHH.
   void Write(absl::string_view line);
 
   // Blocks until everything written so far is on disk (for tests and shutdown).

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -117,12 +118,17 @@ std::string Absolute(const std::string& dir) {
 }  // namespace
 
 std::string ResolvePath(const std::string& path, const std::string& base_dir) {
-  if (path.empty() || path[0] == '/') return path;
-  if (absl::StartsWith(path, "~/")) {
+  if (path.empty()) return path;
+  std::string joined;
+  if (path[0] == '/') {
+    joined = path;
+  } else if (absl::StartsWith(path, "~/")) {
     const char* home = std::getenv("HOME");
-    return absl::StrCat(home ? home : "", path.substr(1));
+    joined = absl::StrCat(home ? home : "", path.substr(1));
+  } else {
+    joined = absl::StrCat(base_dir, "/", path);
   }
-  return absl::StrCat(base_dir, "/", path);
+  return std::filesystem::path(joined).lexically_normal().string();
 }
 
 absl::StatusOr<HerdConfig> HerdConfig::Parse(absl::string_view json, const std::string& base_dir) {

@@ -85,7 +85,6 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
     Cancel();
     return;
   }
-  mesh_->log().Write(absl::StrCat("send ", link_->peer, " ", FormatAtLine(stamp)));
   if (start_write) StartWriteOp(&writing_);
 }
 
@@ -97,7 +96,7 @@ void LinkEndpoint::SendSnapshot() {
     if (closed_) return;
     mesh_->store().ForEach([&](const v1::LocationStamp& stamp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       AppendLocked(stamp);
-      mesh_->log().Write(absl::StrCat("send ", link_->peer, " ", FormatAtLine(stamp)));
+      mesh_->log().Write(absl::StrCat("send ", FormatAtLine(stamp), " to ", link_->peer));
       ++count;
     });
     start_write = TakeNextWriteLocked();
@@ -161,7 +160,7 @@ void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
           continue;
         }
         bool stored = mesh_->store().Merge(stamp) == StampStore::MergeResult::kStored;
-        mesh_->log().Write(absl::StrCat("recv ", link_->peer, " ", FormatAtLine(stamp),
+        mesh_->log().Write(absl::StrCat("recv ", FormatAtLine(stamp), " from ", link_->peer,
                                         stored ? " stored" : " stale"));
         if (stored) mesh_->Flood(stamp, link_->peer);
       }

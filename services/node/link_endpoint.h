@@ -23,7 +23,7 @@ class LinkEndpoint {
   LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link);
   virtual ~LinkEndpoint() = default;
 
-  // Queues a stamp for the peer. Thread-safe; never blocks on the network.
+  // Queues a stamp for the peer. Thread-safe; never blocks on the network. The caller logs it.
   void Enqueue(const v1::LocationStamp& stamp);
   // Ends the stream from this side (the peer sees it break).
   virtual void Cancel() = 0;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/core/stamp.h"
 #include "services/node/link_reactors.h"
 
 namespace herd {
@@ -148,6 +149,7 @@ void PeerMesh::Detach(Link* link, LinkEndpoint* endpoint) {
 }
 
 void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view except_peer) {
+  std::string sent_to;
   for (auto& [peer, link] : links_) {
     if (peer == except_peer) continue;
     LinkEndpoint* endpoint;
@@ -159,7 +161,10 @@ void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view except_pe
     }
     endpoint->Enqueue(stamp);
     endpoint->Unref();
+    absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", peer);
   }
+  // One line per stamp, however many peers it goes to.
+  if (!sent_to.empty()) log_->Write(absl::StrCat("send ", FormatAtLine(stamp), " to ", sent_to));
 }
 
 std::vector<std::string> PeerMesh::LivePeers() const {

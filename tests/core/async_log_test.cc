@@ -39,7 +39,7 @@ TEST(AsyncLog, EveryLineFromEveryThreadLandsTimestamped) {
       lines[0].size() > 28 && lines[0][4] == '-' && lines[0][10] == 'T' && lines[0][26] == 'Z',
       true)
       << lines[0];
-  EXPECT_NE(lines.back().find("after \\x01 flush\\n"), std::string::npos) << lines.back();
+  EXPECT_NE(lines.back().find("after \\x01 flush\\x0a"), std::string::npos) << lines.back();
 }
 
 TEST(AsyncLog, DropsInsteadOfGrowingWithoutBound) {

@@ -49,6 +49,7 @@ TEST(HerdConfig, HomeAndAbsolutePaths) {
   EXPECT_EQ(ResolvePath("~/.cache/x", "/base"), "/home/operator/.cache/x");
   EXPECT_EQ(ResolvePath("/abs/x", "/base"), "/abs/x");
   EXPECT_EQ(ResolvePath("rel/x", "/base"), "/base/rel/x");
+  EXPECT_EQ(ResolvePath("../build/logs", "/repo/deploy"), "/repo/build/logs");
 }
 
 TEST(HerdConfig, LoadResolvesAgainstTheFilesDirectoryFromAnyWorkingDirectory) {

@@ -262,8 +262,10 @@ TEST_F(DefaultHerdTest, LogsRecordStampsAndLinks) {
         [&] { return testing::ReadFile(herd_.log_path(node)).find(text) != std::string::npos; });
   };
   EXPECT_TRUE(log_has("Hands", "report AT Hands"));
-  EXPECT_TRUE(log_has("Hands", "send Wilkes AT Hands"));
-  EXPECT_TRUE(log_has("Welsh", "recv Holiday AT Hands"));
+  EXPECT_TRUE(log_has("Hands", "send AT Hands"));
+  EXPECT_TRUE(log_has("Hands", "logged +1+1 7 to Goloman,Wilkes"));
+  EXPECT_TRUE(log_has("Welsh", "recv AT Hands"));
+  EXPECT_TRUE(log_has("Welsh", "logged +1+1 7 from Holiday stored"));
   EXPECT_TRUE(log_has("Welsh", "link Holiday up"));
   herd_.Kill("Holiday");
   EXPECT_TRUE(log_has("Welsh", "link Holiday down"));
