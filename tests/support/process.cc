@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -35,7 +36,22 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-int PickFreePort() {
+namespace {
+
+bool CanBindLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+// What the kernel picks for a bind to port 0.
+int KernelPickedPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -49,6 +65,26 @@ int PickFreePort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+int PickFreePort() {
+  // A port from below the ephemeral range (usually "32768 60999") cannot be handed out
+  // meanwhile as the source port of some outgoing connection, and a random choice keeps
+  // parallel test processes apart. Falls back to the kernel's pick.
+  int ephemeral_low = 0;
+  std::string range = ReadFile("/proc/sys/net/ipv4/ip_local_port_range");
+  if (absl::SimpleAtoi(range.substr(0, range.find_first_of(" \t")), &ephemeral_low) &&
+      ephemeral_low >= 12000) {
+    static std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> pick(10000, ephemeral_low - 1);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      int port = pick(random);
+      if (CanBindLoopback(port)) return port;
+    }
+  }
+  return KernelPickedPort();
 }
 
 std::string FreeLoopbackAddress() { return absl::StrCat("127.0.0.1:", PickFreePort()); }

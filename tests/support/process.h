@@ -23,7 +23,8 @@ class TempDir {
   std::string path_;
 };
 
-// A TCP port on 127.0.0.1 that was free when asked (the kernel picked it for a bind to port 0).
+// A TCP port on 127.0.0.1 that was free when asked, chosen below the ephemeral range so that it
+// is not taken meanwhile as some outgoing connection's source port.
 int PickFreePort();
 
 // "127.0.0.1:<free port>".

@@ -1,0 +1,190 @@
+// herd-gateway: serves the legacy IAMAT/WHATSAT text protocol on the text addresses of a herd's
+// nodes and turns each line into a gRPC call to that node.
+//
+//   herd-gateway --config FILE [--node NAME] [--threads N]
+//
+// With --node, serves that node's text address only (a sidecar per node); without it, serves
+// every node of the config in one process. SIGINT/SIGTERM close the listeners and exit.
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <asio.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/connection.h"
+#include "gateway/node_client.h"
+#include "gateway/text_server.h"
+#include "services/core/async_log.h"
+#include "services/core/config.h"
+
+namespace herd::gateway {
+namespace {
+
+struct Flags {
+  std::string config;
+  std::string node;
+  int threads = 0;
+};
+
+constexpr char kUsage[] = "usage: herd-gateway --config FILE [--node NAME] [--threads N]\n";
+
+absl::Status ParseFlags(int argc, char** argv, Flags* flags) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    size_t equals = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+      arg = arg.substr(0, equals);
+    } else if (arg == "--config" || arg == "--node" || arg == "--threads") {
+      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
+      value = argv[++i];
+    }
+    if (arg == "--config") {
+      flags->config = value;
+    } else if (arg == "--node") {
+      flags->node = value;
+    } else if (arg == "--threads") {
+      if (!absl::SimpleAtoi(value, &flags->threads) || flags->threads < 1) {
+        return absl::InvalidArgumentError(absl::StrCat("--threads: bad value \"", value, "\""));
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", arg, "\""));
+    }
+  }
+  if (flags->config.empty()) return absl::InvalidArgumentError("--config is required");
+  return absl::OkStatus();
+}
+
+// Thousands of idle clients need thousands of descriptors: use the hard limit.
+void RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Everything serving one node: its log, its gRPC client and its listener.
+struct ServedNode {
+  std::string name;
+  std::unique_ptr<AsyncLog> log;
+  std::unique_ptr<NodeClient> client;
+  std::unique_ptr<TextServer> server;
+};
+
+int Run(int argc, char** argv) {
+  Flags flags;
+  if (absl::Status s = ParseFlags(argc, argv, &flags); !s.ok()) {
+    std::fprintf(stderr, "herd-gateway: %s\n%s", std::string(s.message()).c_str(), kUsage);
+    return 2;
+  }
+  absl::StatusOr<HerdConfig> config = HerdConfig::Load(flags.config);
+  if (!config.ok()) {
+    std::fprintf(stderr, "herd-gateway: %s\n", std::string(config.status().message()).c_str());
+    return 1;
+  }
+  std::vector<const v1::NodeConfig*> nodes;
+  if (!flags.node.empty()) {
+    const v1::NodeConfig* node = config->FindNode(flags.node);
+    if (node == nullptr) {
+      std::fprintf(stderr, "herd-gateway: no node named \"%s\" in %s\n", flags.node.c_str(),
+                   flags.config.c_str());
+      return 1;
+    }
+    nodes.push_back(node);
+  } else {
+    for (const v1::NodeConfig& node : config->proto().nodes()) nodes.push_back(&node);
+  }
+  std::error_code fs_error;
+  std::filesystem::create_directories(config->log_dir(), fs_error);
+  if (fs_error) {
+    std::fprintf(stderr, "herd-gateway: cannot create log directory %s: %s\n",
+                 config->log_dir().c_str(), fs_error.message().c_str());
+    return 1;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit();
+
+  ConnectionLimits limits;
+  const v1::GatewayConfig& gateway = config->proto().gateway();
+  if (gateway.max_line_bytes() > 0) limits.max_line_bytes = gateway.max_line_bytes();
+  absl::Duration timeout =
+      absl::Milliseconds(gateway.request_timeout_ms() > 0 ? gateway.request_timeout_ms() : 3000);
+
+  // Declared first so it outlives everything that posts to it.
+  asio::io_context io;
+  std::vector<ServedNode> served;
+  for (const v1::NodeConfig* node : nodes) {
+    ServedNode entry;
+    entry.name = node->name();
+    std::string log_path = absl::StrCat(config->log_dir(), "/gateway-", node->name(), ".log");
+    absl::StatusOr<std::unique_ptr<AsyncLog>> log = AsyncLog::Open(log_path);
+    if (!log.ok()) {
+      std::fprintf(stderr, "herd-gateway: %s\n", std::string(log.status().message()).c_str());
+      return 1;
+    }
+    entry.log = std::move(*log);
+    NodeClient::Options options;
+    options.node_name = node->name();
+    options.grpc_address = node->grpc_address();
+    options.request_timeout = timeout;
+    entry.client = std::make_unique<NodeClient>(options);
+    absl::StatusOr<std::unique_ptr<TextServer>> server =
+        TextServer::Listen(io, node->text_address(), entry.client.get(), entry.log.get(), limits);
+    if (!server.ok()) {
+      std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
+                   std::string(server.status().message()).c_str());
+      return 1;
+    }
+    entry.server = std::move(*server);
+    entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
+                                  node->text_address(), ", node at ", node->grpc_address()));
+    served.push_back(std::move(entry));
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const asio::error_code& error, int signal) {
+    if (!error) io.stop();
+  });
+  for (ServedNode& node : served) {
+    node.server->Start();
+    std::printf("herd-gateway: %s text on %s -> gRPC %s\n", node.name.c_str(),
+                config->FindNode(node.name)->text_address().c_str(),
+                config->FindNode(node.name)->grpc_address().c_str());
+  }
+  std::fflush(stdout);
+
+  int thread_count = flags.threads > 0
+                         ? flags.threads
+                         : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& thread : threads) thread.join();
+
+  // Stopped: listeners close with their servers; calls in flight are cancelled and their
+  // callbacks drained before the connections they reference go away with `io`.
+  for (ServedNode& node : served) {
+    node.server.reset();
+    node.client->Shutdown();
+    node.log->Write(absl::StrCat("gateway stopped; ", node.client->reports_sent(),
+                                 " reports sent in ", node.client->batches_sent(), " batches"));
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace herd::gateway
+
+int main(int argc, char** argv) { return herd::gateway::Run(argc, argv); }

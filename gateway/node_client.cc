@@ -1,0 +1,213 @@
+#include "gateway/node_client.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "services/core/grpc_status.h"
+
+namespace herd::gateway {
+
+struct NodeClient::BatchCall : Call {
+  v1::ReportBatchRequest request;
+  v1::ReportBatchResponse response;
+  std::vector<ReportCallback> callbacks;
+};
+
+struct NodeClient::SearchCall : Call {
+  v1::SearchNearbyRequest request;
+  v1::SearchNearbyResponse response;
+  SearchCallback done;
+};
+
+namespace {
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  // A restarted node is reached again within half a second, as legacy scripts expect.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  // WHATSAT answers and batch results may be large; the deadline, not a size, bounds them.
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+absl::Status ShuttingDown() { return absl::UnavailableError("gateway is shutting down"); }
+
+}  // namespace
+
+NodeClient::NodeClient(Options options)
+    : options_(std::move(options)),
+      channel_(MakeChannel(options_.grpc_address)),
+      stub_(v1::LocationService::NewStub(channel_)) {}
+
+NodeClient::~NodeClient() { Shutdown(); }
+
+uint64_t NodeClient::batches_sent() const {
+  absl::MutexLock lock(&mu_);
+  return batches_sent_;
+}
+
+uint64_t NodeClient::reports_sent() const {
+  absl::MutexLock lock(&mu_);
+  return reports_sent_;
+}
+
+void NodeClient::Report(v1::ReportRequest request, ReportCallback done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!shut_down_) {
+      queue_.push_back(PendingReport{std::move(request), std::move(done),
+                                     absl::Now() + options_.request_timeout});
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(ShuttingDown());
+    return;
+  }
+  Pump();
+}
+
+std::shared_ptr<NodeClient::BatchCall> NodeClient::TakeBatchLocked(
+    std::vector<PendingReport>* expired) {
+  if (shut_down_ || batches_in_flight_ >= options_.max_batches_in_flight) return nullptr;
+  const absl::Time now = absl::Now();
+  while (!queue_.empty() && queue_.front().deadline <= now) {
+    expired->push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  if (queue_.empty()) return nullptr;
+  auto call = std::make_shared<BatchCall>();
+  absl::Time deadline = absl::InfiniteFuture();
+  size_t bytes = 0;
+  while (!queue_.empty() && call->callbacks.size() < options_.max_batch_reports) {
+    PendingReport& next = queue_.front();
+    size_t size = next.request.ByteSizeLong();
+    // The first report always goes, so a single large one cannot block the queue.
+    if (!call->callbacks.empty() && bytes + size > options_.max_batch_bytes) break;
+    bytes += size;
+    deadline = std::min(deadline, next.deadline);
+    *call->request.add_reports() = std::move(next.request);
+    call->callbacks.push_back(std::move(next.done));
+    queue_.pop_front();
+  }
+  call->context.set_deadline(absl::ToChronoTime(deadline));
+  // Wait (within the deadline) for a node that is restarting instead of failing at once: legacy
+  // scripts restart a server and query it half a second later.
+  call->context.set_wait_for_ready(true);
+  ++batches_in_flight_;
+  ++batches_sent_;
+  reports_sent_ += call->callbacks.size();
+  calls_[call.get()] = call;
+  return call;
+}
+
+void NodeClient::Pump() {
+  for (;;) {
+    std::vector<PendingReport> expired;
+    std::shared_ptr<BatchCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      call = TakeBatchLocked(&expired);
+    }
+    for (PendingReport& report : expired) {
+      report.done(absl::DeadlineExceededError("report waited too long for the node"));
+    }
+    if (call == nullptr) return;
+    BatchCall* raw = call.get();  // kept alive by calls_ until CallDone
+    stub_->async()->ReportBatch(&raw->context, &raw->request, &raw->response,
+                                [this, raw](grpc::Status status) { FinishBatch(raw, status); });
+  }
+}
+
+void NodeClient::FinishBatch(BatchCall* call, const grpc::Status& status) {
+  const size_t count = call->callbacks.size();
+  if (!status.ok()) {
+    absl::Status error = FromGrpcStatus(status);
+    for (ReportCallback& done : call->callbacks) done(error);
+  } else if (static_cast<size_t>(call->response.results_size()) != count) {
+    absl::Status error = absl::InternalError(absl::StrCat(
+        "node answered ", call->response.results_size(), " results for ", count, " reports"));
+    for (ReportCallback& done : call->callbacks) done(error);
+  } else {
+    for (size_t i = 0; i < count; ++i) {
+      v1::ReportResult* result = call->response.mutable_results(static_cast<int>(i));
+      if (result->code() != 0) {
+        call->callbacks[i](
+            absl::Status(static_cast<absl::StatusCode>(result->code()), result->message()));
+      } else {
+        call->callbacks[i](std::move(*result->mutable_response()));
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    --batches_in_flight_;
+  }
+  Pump();  // the freed slot carries whatever queued up meanwhile
+  CallDone(call);
+}
+
+void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadline,
+                              SearchCallback done) {
+  auto call = std::make_shared<SearchCall>();
+  call->request = std::move(request);
+  call->done = std::move(done);
+  call->context.set_deadline(absl::ToChronoTime(deadline));
+  call->context.set_wait_for_ready(true);
+  bool accepted;
+  {
+    absl::MutexLock lock(&mu_);
+    accepted = !shut_down_;
+    if (accepted) calls_[call.get()] = call;
+  }
+  if (!accepted) {
+    call->done(ShuttingDown());
+    return;
+  }
+  SearchCall* raw = call.get();  // kept alive by calls_ until CallDone
+  stub_->async()->SearchNearby(&raw->context, &raw->request, &raw->response,
+                               [this, raw](grpc::Status status) {
+                                 if (status.ok()) {
+                                   raw->done(std::move(raw->response));
+                                 } else {
+                                   raw->done(FromGrpcStatus(status));
+                                 }
+                                 CallDone(raw);
+                               });
+}
+
+void NodeClient::CallDone(Call* call) {
+  std::shared_ptr<Call> last;  // destroyed outside the lock
+  absl::MutexLock lock(&mu_);
+  auto it = calls_.find(call);
+  if (it == calls_.end()) return;
+  last = std::move(it->second);
+  calls_.erase(it);
+}
+
+void NodeClient::Shutdown() {
+  std::deque<PendingReport> queued;
+  std::vector<std::shared_ptr<Call>> in_flight;
+  {
+    absl::MutexLock lock(&mu_);
+    shut_down_ = true;
+    queued.swap(queue_);
+    for (auto& [raw, call] : calls_) in_flight.push_back(call);
+  }
+  for (PendingReport& report : queued) report.done(ShuttingDown());
+  // Outside the lock: cancelling may run a call's callback on this thread.
+  for (const std::shared_ptr<Call>& call : in_flight) call->context.TryCancel();
+  in_flight.clear();
+  absl::MutexLock lock(&mu_);
+  // Cancelled calls complete promptly; the bound only guards against a stuck library.
+  mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](std::map<Call*, std::shared_ptr<Call>>* calls) { return calls->empty(); }, &calls_),
+      absl::Seconds(5));
+}
+
+}  // namespace herd::gateway

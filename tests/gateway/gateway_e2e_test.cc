@@ -1,0 +1,310 @@
+// End to end: real herd-node processes (Hands - Wilkes - Welsh, with the GeoNames fixture as
+// places source) behind one real herd-gateway, all over TCP on 127.0.0.1.
+
+#include <signal.h>
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "services/core/exact_time.h"
+#include "tests/gateway/gateway_harness.h"
+#include "tests/gateway/text_client.h"
+#include "tests/support/process.h"
+
+namespace herd::gateway_test {
+namespace {
+
+using ::herd::testing::Exchange;
+using ::herd::testing::FreeLoopbackAddress;
+using ::herd::testing::HerdSpec;
+using ::herd::testing::PollUntil;
+using ::herd::testing::Process;
+using ::herd::testing::ReadFile;
+using ::herd::testing::TempDir;
+using ::herd::testing::TextClient;
+
+constexpr char kKiwi[] = "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1520023934.918963997";
+
+class GatewayE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spec_.nodes = {{"Hands", FreeLoopbackAddress(), FreeLoopbackAddress()},
+                   {"Wilkes", FreeLoopbackAddress(), FreeLoopbackAddress()},
+                   {"Welsh", FreeLoopbackAddress(), FreeLoopbackAddress()}};
+    spec_.links = {{"Hands", "Wilkes"}, {"Wilkes", "Welsh"}};
+    spec_.log_dir = dir_.path() + "/logs";
+    spec_.request_timeout_ms = 1000;
+    spec_.places_json =
+        absl::StrCat(R"({"geonames": {"dataFile": ")", HERD_PLACES_FIXTURE, R"("}})");
+    config_ = dir_.path() + "/herd.json";
+    herd::testing::WriteFile(config_, herd::testing::HerdConfigJson(spec_));
+    for (size_t i = 0; i < spec_.nodes.size(); ++i) StartNode(i);
+    std::vector<std::string> text;
+    for (const auto& node : spec_.nodes) text.push_back(node.text_address);
+    gateway_ = herd::testing::StartGateway(config_, "", text, dir_.path() + "/gateway.out");
+    ASSERT_NE(gateway_, nullptr) << ReadFile(dir_.path() + "/gateway.out");
+  }
+
+  void StartNode(size_t i) {
+    const auto& node = spec_.nodes[i];
+    nodes_[i] = std::make_unique<Process>(
+        std::vector<std::string>{herd::testing::BinaryPath("herd-node"), "--config", config_,
+                                 "--name", node.name},
+        absl::StrCat(dir_.path(), "/", node.name, ".out"));
+    ASSERT_TRUE(herd::testing::WaitForTcpPort(node.grpc_address, absl::Seconds(20)))
+        << ReadFile(absl::StrCat(dir_.path(), "/", node.name, ".out"));
+  }
+
+  const std::string& Text(const std::string& name) const {
+    for (const auto& node : spec_.nodes) {
+      if (node.name == name) return node.text_address;
+    }
+    std::abort();
+  }
+
+  TempDir dir_;
+  HerdSpec spec_;
+  std::string config_;
+  std::unique_ptr<Process> nodes_[3];
+  std::unique_ptr<Process> gateway_;
+};
+
+// "AT <node> <diff> <rest>\n" with the diff checked against the time window of the request.
+void ExpectAtLine(const std::string& reply, const std::string& node, const std::string& rest,
+                  const Instant& client_time, const Instant& before, const Instant& after) {
+  std::smatch match;
+  static const std::regex kAt(R"(^AT (\S+) ([+-])(\d+)\.(\d{9}) (.*)\n$)");
+  ASSERT_TRUE(std::regex_match(reply, match, kAt)) << reply;
+  EXPECT_EQ(match[1], node);
+  EXPECT_EQ(match[5], rest);
+  // diff = receive time - client time, so receive time = client time + diff exactly.
+  int64_t whole = std::stoll(match[3]);
+  int64_t nanos = std::stoll(match[4]);
+  __int128 diff = (static_cast<__int128>(whole) * 1000000000 + nanos) * (match[2] == "-" ? -1 : 1);
+  __int128 received =
+      static_cast<__int128>(client_time.seconds) * 1000000000 + client_time.nanos + diff;
+  auto ns = [](const Instant& t) {
+    return static_cast<__int128>(t.seconds) * 1000000000 + t.nanos;
+  };
+  EXPECT_GE(received, ns(before)) << reply;
+  EXPECT_LE(received, ns(after)) << reply;
+}
+
+TEST_F(GatewayE2eTest, IamatSpecExample) {
+  Instant before = Now();
+  absl::StatusOr<std::string> reply = Exchange(Text("Hands"), kKiwi);
+  Instant after = Now();
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ExpectAtLine(*reply, "Hands", "kiwi.cs.ucla.edu +34.068930-118.445127 1520023934.918963997",
+               Instant{1520023934, 918963997}, before, after);
+}
+
+TEST_F(GatewayE2eTest, IamatFromTheFutureHasNegativeDiff) {
+  Instant now = Now();
+  std::string time = absl::StrCat(now.seconds + 1000, ".000000001");
+  Instant before = Now();
+  absl::StatusOr<std::string> reply =
+      Exchange(Text("Welsh"), absl::StrCat("IAMAT future +5.5-7.25 ", time));
+  Instant after = Now();
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(absl::StartsWith(*reply, "AT Welsh -99")) << *reply;
+  ExpectAtLine(*reply, "Welsh", absl::StrCat("future +5.5-7.25 ", time),
+               Instant{now.seconds + 1000, 1}, before, after);
+}
+
+TEST_F(GatewayE2eTest, WhiteSpaceVariantsPipelinedWithHalfClose) {
+  absl::StatusOr<TextClient> client = TextClient::Connect(Text("Wilkes"));
+  ASSERT_TRUE(client.ok());
+  Instant before = Now();
+  ASSERT_TRUE(client
+                  ->Send("\r\n  \t\n"
+                         "\tIAMAT  a \v+34.068930-118.445127\f1520023934.5 \r\n"
+                         "IAMAT b\t+3404.1358-11826.7076\t\t1520023934\n"
+                         "   \n"
+                         "IAMAT c +340408.15-1182640.45 7")  // final line without "\n"
+                  .ok());
+  client->ShutdownWrite();
+  absl::StatusOr<std::string> all = client->ReadToEof();
+  Instant after = Now();
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::vector<std::string> lines = absl::StrSplit(*all, absl::ByString("\n"));
+  ASSERT_EQ(lines.size(), 4u) << *all;
+  EXPECT_EQ(lines[3], "");
+  ExpectAtLine(lines[0] + "\n", "Wilkes", "a +34.068930-118.445127 1520023934.5",
+               Instant{1520023934, 500000000}, before, after);
+  ExpectAtLine(lines[1] + "\n", "Wilkes", "b +3404.1358-11826.7076 1520023934",
+               Instant{1520023934, 0}, before, after);
+  ExpectAtLine(lines[2] + "\n", "Wilkes", "c +340408.15-1182640.45 7", Instant{7, 0}, before,
+               after);
+}
+
+TEST_F(GatewayE2eTest, EveryInvalidForm) {
+  const std::vector<std::string> invalid = {"",
+                                            "HELLO there",
+                                            "IAMAT",
+                                            "IAMAT kiwi +1+2",
+                                            "IAMAT kiwi +1+2 3 4",
+                                            "IAMAT kiwi 34.0-118.0 1",
+                                            "IAMAT kiwi +91+0 1",
+                                            "IAMAT kiwi +0-180.5 1",
+                                            "IAMAT kiwi +1+2 1e9",
+                                            "IAMAT kiwi +1+2 inf",
+                                            "IAMAT kiwi +1+2 nan",
+                                            "WHATSAT kiwi.cs.ucla.edu 0 5",
+                                            "WHATSAT kiwi.cs.ucla.edu 51 5",
+                                            "WHATSAT kiwi.cs.ucla.edu 10 0",
+                                            "WHATSAT kiwi.cs.ucla.edu 10 21",
+                                            "WHATSAT kiwi.cs.ucla.edu 10",
+                                            "WHATSAT never.seen.client 10 5",
+                                            std::string("\0\xff\xfe\x80 bytes", 10)};
+  absl::StatusOr<TextClient> client = TextClient::Connect(Text("Hands"));
+  ASSERT_TRUE(client.ok());
+  std::string input, expected;
+  for (const std::string& line : invalid) {
+    input += line + "\n";
+    if (!line.empty()) expected += "? " + line + "\n";
+  }
+  ASSERT_TRUE(client->Send(input).ok());
+  client->ShutdownWrite();
+  absl::StatusOr<std::string> all = client->ReadToEof();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(*all, expected);
+}
+
+// Reads one WHATSAT reply (up to its blank line) and checks its JSON framing.
+void ExpectWhatsatReply(const std::string& reply, const std::string& at_line, int max_results) {
+  ASSERT_TRUE(absl::StartsWith(reply, at_line)) << reply;
+  ASSERT_TRUE(absl::EndsWith(reply, "}\n\n")) << reply;
+  std::string json = reply.substr(at_line.size(), reply.size() - at_line.size() - 2);
+  EXPECT_EQ(json.find("\n\n"), std::string::npos) << json;
+  EXPECT_TRUE(absl::StartsWith(json, "{\n")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"status\" : \"OK\"")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"html_attributions\" : ")) << json;
+  int results = 0;
+  for (size_t at = json.find("\"place_id\""); at != std::string::npos;
+       at = json.find("\"place_id\"", at + 1)) {
+    ++results;
+  }
+  EXPECT_GE(results, 1) << json;
+  EXPECT_LE(results, max_results) << json;
+}
+
+TEST_F(GatewayE2eTest, WhatsatAtWelshReturnsTheAtLineMadeAtHands) {
+  absl::StatusOr<std::string> at = Exchange(Text("Hands"), kKiwi);
+  ASSERT_TRUE(at.ok()) << at.status();
+  ASSERT_TRUE(absl::StartsWith(*at, "AT Hands +")) << *at;
+  // Wait, bounded, until the stamp has flooded Hands -> Wilkes -> Welsh.
+  std::string last;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        absl::StatusOr<TextClient> client = TextClient::Connect(Text("Welsh"));
+        if (!client.ok() || !client->Send("WHATSAT kiwi.cs.ucla.edu 10 5\n").ok()) return false;
+        absl::StatusOr<std::string> first = client->ReadLines(1);
+        if (!first.ok()) return false;
+        if (*first != *at) {
+          last = *first;
+          return false;
+        }
+        absl::StatusOr<std::string> rest = client->ReadUntil("\n\n");
+        last = rest.ok() ? *first + *rest : rest.status().ToString();
+        return rest.ok();
+      },
+      absl::Seconds(10)))
+      << last;
+  ExpectWhatsatReply(last, *at, 5);
+  EXPECT_TRUE(absl::StrContains(last, "Los Angeles") || absl::StrContains(last, "Beverly Hills") ||
+              absl::StrContains(last, "Santa Monica") || absl::StrContains(last, "Culver City"))
+      << last;
+  // The count bounds the results.
+  absl::StatusOr<TextClient> one = TextClient::Connect(Text("Welsh"));
+  ASSERT_TRUE(one.ok());
+  ASSERT_TRUE(one->Send("WHATSAT kiwi.cs.ucla.edu 50 1\n").ok());
+  absl::StatusOr<std::string> reply = one->ReadUntil("\n\n");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ExpectWhatsatReply(*reply, *at, 1);
+}
+
+TEST_F(GatewayE2eTest, RepliesStayInOrderBehindWhatsat) {
+  absl::StatusOr<std::string> at = Exchange(Text("Hands"), kKiwi);
+  ASSERT_TRUE(at.ok()) << at.status();
+  absl::StatusOr<TextClient> client = TextClient::Connect(Text("Hands"));
+  ASSERT_TRUE(client.ok());
+  std::string input;
+  for (int i = 0; i < 20; ++i) {
+    absl::StrAppend(&input, "WHATSAT kiwi.cs.ucla.edu 50 20\nIAMAT fast", i, " +1+1 ", i, "\nbad ",
+                    i, "\n");
+  }
+  ASSERT_TRUE(client->Send(input).ok());
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<std::string> whatsat = client->ReadUntil("\n\n");
+    ASSERT_TRUE(whatsat.ok()) << whatsat.status();
+    ExpectWhatsatReply(*whatsat, *at, 20);
+    absl::StatusOr<std::string> lines = client->ReadLines(2);
+    ASSERT_TRUE(lines.ok()) << lines.status();
+    EXPECT_TRUE(absl::StartsWith(*lines, "AT Hands +")) << *lines;
+    EXPECT_TRUE(absl::EndsWith(*lines, absl::StrCat(" fast", i, " +1+1 ", i, "\n? bad ", i, "\n")))
+        << *lines;
+  }
+}
+
+TEST_F(GatewayE2eTest, OverlongLineIsAnsweredThenClosed) {
+  absl::StatusOr<TextClient> client = TextClient::Connect(Text("Hands"));
+  ASSERT_TRUE(client.ok());
+  (void)client->Send(std::string(100000, 'z') + "\n", absl::Seconds(5));
+  absl::StatusOr<std::string> all = client->ReadToEof();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(*all, "? " + std::string(65536, 'z') + "\n");
+}
+
+TEST_F(GatewayE2eTest, NodeKilledBehindItsGatewayThenRestarted) {
+  ASSERT_TRUE(absl::StartsWith(*Exchange(Text("Hands"), kKiwi), "AT Hands "));
+  // Frozen node: the request is pending in the gateway; it must still be answered in time.
+  ASSERT_EQ(kill(nodes_[0]->pid(), SIGSTOP), 0);
+  // The stop is asynchronous: wait until the kernel reports the process stopped ("T").
+  std::string stat_path = absl::StrCat("/proc/", nodes_[0]->pid(), "/stat");
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::string stat = ReadFile(stat_path);
+        size_t paren = stat.rfind(')');
+        return paren != std::string::npos && stat.substr(paren + 2, 1) == "T";
+      },
+      absl::Seconds(5)))
+      << ReadFile(stat_path);
+  absl::StatusOr<TextClient> pending = TextClient::Connect(Text("Hands"));
+  ASSERT_TRUE(pending.ok());
+  absl::Time start = absl::Now();
+  ASSERT_TRUE(pending->Send(std::string(kKiwi) + "\nWHATSAT kiwi.cs.ucla.edu 10 5\n").ok());
+  absl::StatusOr<std::string> replies = pending->ReadLines(2, absl::Seconds(5));
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  EXPECT_EQ(*replies, absl::StrCat("? ", kKiwi, "\n? WHATSAT kiwi.cs.ucla.edu 10 5\n"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(2500));  // timeout is 1000 ms
+
+  // Killed node: new requests get "?" within the timeout too; other nodes are unaffected.
+  nodes_[0]->Kill();
+  start = absl::Now();
+  absl::StatusOr<std::string> down = Exchange(Text("Hands"), kKiwi);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(*down, absl::StrCat("? ", kKiwi, "\n"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(2500));
+  absl::StatusOr<std::string> wilkes = Exchange(Text("Wilkes"), kKiwi);
+  ASSERT_TRUE(wilkes.ok());
+  EXPECT_TRUE(absl::StartsWith(*wilkes, "AT Wilkes +")) << *wilkes;
+
+  // Restarted: the gateway reconnects by itself (backoff at most 500 ms, wait-for-ready calls),
+  // so the first request once the node listens again succeeds, as legacy scripts expect.
+  StartNode(0);
+  absl::StatusOr<std::string> back = Exchange(Text("Hands"), kKiwi);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(absl::StartsWith(*back, "AT Hands +")) << *back;
+}
+
+}  // namespace
+}  // namespace herd::gateway_test

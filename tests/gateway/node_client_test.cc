@@ -1,0 +1,155 @@
+// NodeClient in process against a fake node: batching, deadlines, every callback exactly once.
+
+#include "gateway/node_client.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/gateway/fake_node.h"
+#include "tests/gateway/gateway_harness.h"
+
+namespace herd::gateway_test {
+namespace {
+
+using ::herd::gateway::NodeClient;
+using ::herd::testing::FakeNode;
+using ::herd::testing::PollUntil;
+
+v1::ReportRequest Report(int i) {
+  v1::ReportRequest request;
+  request.set_client_id(absl::StrCat("client", i));
+  request.set_location("+34.068930-118.445127");
+  request.set_client_time(absl::StrCat(i, ".5"));
+  return request;
+}
+
+// Counts callbacks; fails the test if any request is answered twice.
+struct Results {
+  absl::Mutex mu;
+  std::vector<int> answers;  // per request: how many callbacks
+  int ok = 0;
+  int failed = 0;
+
+  explicit Results(int n) : answers(n, 0) {}
+  void Record(int i, bool success) {
+    absl::MutexLock lock(&mu);
+    ++answers[i];
+    EXPECT_EQ(answers[i], 1) << "request " << i << " answered twice";
+    (success ? ok : failed)++;
+  }
+  int total() {
+    absl::MutexLock lock(&mu);
+    return ok + failed;
+  }
+};
+
+NodeClient::Options OptionsFor(const std::string& address, absl::Duration timeout) {
+  NodeClient::Options options;
+  options.node_name = "Goloman";
+  options.grpc_address = address;
+  options.request_timeout = timeout;
+  return options;
+}
+
+TEST(NodeClientTest, ReportsQueuedBehindABatchLeaveTogether) {
+  FakeNode node("Goloman");
+  node.set_report_delay(absl::Milliseconds(50));
+  NodeClient client(OptionsFor(node.address(), absl::Seconds(10)));
+  constexpr int kReports = 2000;
+  Results results(kReports);
+  for (int i = 0; i < kReports; ++i) {
+    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
+      bool good = response.ok() && response->stamp().client_id() == absl::StrCat("client", i) &&
+                  response->stamp().origin() == "Goloman";
+      results.Record(i, good);
+    });
+  }
+  ASSERT_TRUE(PollUntil([&] { return results.total() == kReports; }, absl::Seconds(20)));
+  EXPECT_EQ(results.ok, kReports);
+  EXPECT_EQ(node.reports_received(), kReports);
+  EXPECT_LT(client.batches_sent(), 100u);
+  EXPECT_GT(node.largest_batch(), 100);
+}
+
+TEST(NodeClientTest, SlowNodeFailsEveryReportWithinTheTimeout) {
+  FakeNode node("Goloman");
+  node.set_report_delay(absl::Seconds(3));
+  node.set_search_delay(absl::Seconds(3));
+  NodeClient::Options options = OptionsFor(node.address(), absl::Milliseconds(300));
+  options.max_batches_in_flight = 1;  // the rest queue up behind the first
+  NodeClient client(options);
+  constexpr int kReports = 20;
+  Results results(kReports + 1);
+  absl::Time start = absl::Now();
+  for (int i = 0; i < kReports; ++i) {
+    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
+      results.Record(i, response.ok());
+    });
+  }
+  v1::SearchNearbyRequest search;
+  search.set_client_id("client1");
+  search.set_radius_km(10);
+  search.set_max_results(5);
+  client.SearchNearby(search, absl::Now() + absl::Milliseconds(300),
+                      [&](absl::StatusOr<v1::SearchNearbyResponse> response) {
+                        results.Record(kReports, response.ok());
+                      });
+  ASSERT_TRUE(PollUntil([&] { return results.total() == kReports + 1; }, absl::Seconds(5)));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1500));
+  EXPECT_EQ(results.failed, kReports + 1);
+}
+
+TEST(NodeClientTest, ShutdownAnswersEverythingAndRefusesMore) {
+  FakeNode node("Goloman");
+  node.set_report_delay(absl::Seconds(5));
+  NodeClient client(OptionsFor(node.address(), absl::Seconds(30)));
+  constexpr int kReports = 50;
+  Results results(kReports + 1);
+  for (int i = 0; i < kReports; ++i) {
+    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
+      results.Record(i, response.ok());
+    });
+  }
+  ASSERT_TRUE(PollUntil([&] { return node.report_batch_calls() > 0; }, absl::Seconds(5)));
+  absl::Time start = absl::Now();
+  client.Shutdown();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(results.total(), kReports);
+  EXPECT_EQ(results.failed, kReports);
+  client.Report(Report(kReports), [&](absl::StatusOr<v1::ReportResponse> response) {
+    results.Record(kReports, response.ok());
+  });
+  EXPECT_EQ(results.total(), kReports + 1);  // answered at once
+}
+
+TEST(NodeClientTest, NodeDownFailsThenReconnects) {
+  std::string address = herd::testing::FreeLoopbackAddress();
+  NodeClient client(OptionsFor(address, absl::Milliseconds(500)));
+  Results down(1);
+  client.Report(Report(0), [&](absl::StatusOr<v1::ReportResponse> r) { down.Record(0, r.ok()); });
+  ASSERT_TRUE(PollUntil([&] { return down.total() == 1; }, absl::Seconds(3)));
+  EXPECT_EQ(down.failed, 1);
+
+  FakeNode node("Goloman", std::stoi(address.substr(address.rfind(':') + 1)));
+  // The channel reconnects by itself (backoff at most 500 ms).
+  int attempts = 0;
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        auto up = std::make_shared<Results>(1);  // outlives a late callback
+        client.Report(Report(++attempts),
+                      [up](absl::StatusOr<v1::ReportResponse> r) { up->Record(0, r.ok()); });
+        PollUntil([&] { return up->total() == 1; }, absl::Seconds(2));
+        absl::MutexLock lock(&up->mu);
+        return up->ok == 1;
+      },
+      absl::Seconds(5)))
+      << attempts << " attempts";
+}
+
+}  // namespace
+}  // namespace herd::gateway_test
