@@ -1,0 +1,43 @@
+#include "services/places/places_provider.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "services/places/geonames_provider.h"
+#include "services/places/google_places_provider.h"
+
+namespace herd::places {
+
+PlacesProvider::~PlacesProvider() = default;
+
+std::string PlacesProvider::Describe() const { return "places provider"; }
+
+absl::StatusOr<std::unique_ptr<PlacesProvider>> MakePlacesProvider(
+    const herd::v1::PlacesConfig& config) {
+  switch (config.provider_case()) {
+    case herd::v1::PlacesConfig::kGeonames: {
+      if (config.geonames().data_file().empty()) {
+        return absl::FailedPreconditionError(
+            "places.geonames.data_file is empty: fetch the GeoNames cities500 data with "
+            "deploy/fetch-geonames and set data_file to the path it prints");
+      }
+      auto provider = GeoNamesProvider::Load(config.geonames().data_file());
+      if (!provider.ok()) return provider.status();
+      return std::unique_ptr<PlacesProvider>(*std::move(provider));
+    }
+    case herd::v1::PlacesConfig::kGoogle: {
+      auto options = GooglePlacesOptions::FromConfig(config.google());
+      if (!options.ok()) return options.status();
+      auto provider = GooglePlacesProvider::Create(*std::move(options));
+      if (!provider.ok()) return provider.status();
+      return std::unique_ptr<PlacesProvider>(*std::move(provider));
+    }
+    case herd::v1::PlacesConfig::PROVIDER_NOT_SET:
+      break;
+  }
+  return absl::FailedPreconditionError(
+      "no places provider configured: set places.geonames.data_file (embedded GeoNames data, "
+      "fetched with deploy/fetch-geonames) or places.google");
+}
+
+}  // namespace herd::places
