@@ -86,8 +86,15 @@ std::string FormatTimeDiff(const Instant& later, const Instant& earlier) {
   char sign = diff < 0 ? '-' : '+';
   if (diff < 0) diff = -diff;
   auto whole = static_cast<uint64_t>(diff / kNanosPerSecond);
-  auto fraction = static_cast<uint64_t>(diff % kNanosPerSecond);
-  return absl::StrFormat("%c%d.%09d", sign, whole, fraction);
+  auto fraction = static_cast<uint32_t>(diff % kNanosPerSecond);
+  // On every reply and log line: plain digit formatting rather than a format string.
+  char digits[10];
+  for (int i = 8; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  digits[9] = '\0';
+  return absl::StrCat(absl::string_view(&sign, 1), whole, ".", digits);
 }
 
 std::string FormatInstant(const Instant& t) {

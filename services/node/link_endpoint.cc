@@ -160,9 +160,10 @@ void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
           continue;
         }
         bool stored = mesh_->store().Merge(stamp) == StampStore::MergeResult::kStored;
-        mesh_->log().Write(absl::StrCat("recv ", FormatAtLine(stamp), " from ", link_->peer,
-                                        stored ? " stored" : " stale"));
-        if (stored) mesh_->Flood(stamp, link_->peer);
+        std::string at_line = FormatAtLine(stamp);
+        mesh_->log().Write(
+            absl::StrCat("recv ", at_line, " from ", link_->peer, stored ? " stored" : " stale"));
+        if (stored) mesh_->Flood(stamp, at_line, link_->peer);
       }
       return;
     default:

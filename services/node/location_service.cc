@@ -71,8 +71,9 @@ absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
     return stamp.status();
   }
   bool stored = store_->Merge(*stamp) == StampStore::MergeResult::kStored;
-  log_->Write(absl::StrCat("report ", FormatAtLine(*stamp), stored ? " stored" : " stale"));
-  if (stored) mesh_->Flood(*stamp, "");
+  std::string at_line = FormatAtLine(*stamp);
+  log_->Write(absl::StrCat("report ", at_line, stored ? " stored" : " stale"));
+  if (stored) mesh_->Flood(*stamp, at_line, "");
   response->set_stored(stored);
   *response->mutable_stamp() = *std::move(stamp);
   return absl::OkStatus();

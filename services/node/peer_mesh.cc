@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/core/stamp.h"
 #include "services/node/link_reactors.h"
 
 namespace herd {
@@ -148,7 +147,8 @@ void PeerMesh::Detach(Link* link, LinkEndpoint* endpoint) {
   log_->Write(absl::StrCat("link ", link->peer, " down"));
 }
 
-void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view except_peer) {
+void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
+                     absl::string_view except_peer) {
   std::string sent_to;
   for (auto& [peer, link] : links_) {
     if (peer == except_peer) continue;
@@ -164,7 +164,7 @@ void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view except_pe
     absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", peer);
   }
   // One line per stamp, however many peers it goes to.
-  if (!sent_to.empty()) log_->Write(absl::StrCat("send ", FormatAtLine(stamp), " to ", sent_to));
+  if (!sent_to.empty()) log_->Write(absl::StrCat("send ", at_line, " to ", sent_to));
 }
 
 std::vector<std::string> PeerMesh::LivePeers() const {

@@ -47,8 +47,10 @@ class PeerMesh {
   // Ends every stream and stops redialing. Idempotent.
   void Stop();
 
-  // Sends `stamp` to every live link except the one to `except_peer` ("" for none).
-  void Flood(const v1::LocationStamp& stamp, absl::string_view except_peer);
+  // Sends `stamp` to every live link except the one to `except_peer` ("" for none) and logs it
+  // once; `at_line` is FormatAtLine(stamp), which the caller has already made for its own log.
+  void Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
+             absl::string_view except_peer);
 
   // The PeerService implementation to register with the node's server.
   grpc::Service* service() { return &service_; }

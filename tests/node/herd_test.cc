@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
 #include <thread>
 #include <vector>
 
@@ -303,6 +304,105 @@ TEST(NodeProcess, BadConfigAndNamesFailWithAClearMessage) {
   int status = unknown.Wait(absl::Seconds(10));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(testing::ReadFile(out2).find("no node \"B\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herd
+
+namespace herd {
+namespace {
+
+class SearchNearbyTest : public ::testing::Test {
+ protected:
+  SearchNearbyTest()
+      : herd_({"Hands"}, {},
+              absl::StrCat(R"({"geonames": {"dataFile": ")", HERD_PLACES_FIXTURE, R"("}})")) {
+    herd_.Start("Hands");
+  }
+
+  grpc::Status Search(const v1::SearchNearbyRequest& request, v1::SearchNearbyResponse* response) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return herd_.client("Hands").SearchNearby(&context, request, response);
+  }
+
+  TestHerd herd_;
+};
+
+TEST_F(SearchNearbyTest, ByClientAndByCoordinates) {
+  ASSERT_TRUE(
+      Report(herd_, "Hands", "kiwi.cs.ucla.edu", "+34.068930-118.445127", "1520023934.918963997")
+          .ok());
+  v1::SearchNearbyRequest by_client;
+  by_client.set_client_id("kiwi.cs.ucla.edu");
+  by_client.set_radius_km(25);
+  by_client.set_max_results(3);
+  v1::SearchNearbyResponse found;
+  ASSERT_TRUE(Search(by_client, &found).ok());
+  EXPECT_EQ(found.stamp().client_time_text(), "1520023934.918963997");
+  ASSERT_EQ(found.places_size(), 3);
+  EXPECT_EQ(found.places(0).name(), "Los Angeles");  // the most populous within 25 km
+  for (const v1::Place& place : found.places()) {
+    EXPECT_LE(place.distance_m(), 25000) << place.name();
+    EXPECT_FALSE(place.place_id().empty());
+    EXPECT_FALSE(place.types().empty());
+  }
+  EXPECT_NE(found.legacy_json().find("\"name\" : \"Los Angeles\""), std::string::npos);
+
+  v1::SearchNearbyRequest by_location;
+  by_location.mutable_location()->set_latitude(34.05223);
+  by_location.mutable_location()->set_longitude(-118.24368);
+  by_location.set_radius_km(1);
+  by_location.set_max_results(20);
+  v1::SearchNearbyResponse near_downtown;
+  ASSERT_TRUE(Search(by_location, &near_downtown).ok());
+  EXPECT_FALSE(near_downtown.has_stamp());
+  ASSERT_GE(near_downtown.places_size(), 1);
+  EXPECT_EQ(near_downtown.places(0).name(), "Los Angeles");
+  EXPECT_LT(near_downtown.places(0).distance_m(), 1);
+}
+
+TEST_F(SearchNearbyTest, BoundsAndUnknownClients) {
+  v1::SearchNearbyResponse response;
+  v1::SearchNearbyRequest request;
+  request.set_client_id("nobody");
+  request.set_radius_km(10);
+  request.set_max_results(5);
+  EXPECT_EQ(Search(request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  auto expect_invalid = [&](v1::SearchNearbyRequest bad, const std::string& field) {
+    grpc::Status status = Search(bad, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_NE(status.error_message().find(field), std::string::npos) << status.error_message();
+  };
+  for (double radius : {0.0, -1.0, 50.001, std::nan("")}) {
+    v1::SearchNearbyRequest bad = request;
+    bad.set_radius_km(radius);
+    expect_invalid(bad, "radius_km");
+  }
+  for (uint32_t count : {0u, 21u}) {
+    v1::SearchNearbyRequest bad = request;
+    bad.set_max_results(count);
+    expect_invalid(bad, "max_results");
+  }
+  v1::SearchNearbyRequest no_center = request;
+  no_center.clear_client_id();
+  expect_invalid(no_center, "center");
+  v1::SearchNearbyRequest bad_latitude = request;
+  bad_latitude.mutable_location()->set_latitude(90.5);
+  expect_invalid(bad_latitude, "latitude");
+  v1::SearchNearbyRequest bad_longitude = request;
+  bad_longitude.mutable_location()->set_longitude(-180.5);
+  expect_invalid(bad_longitude, "longitude");
+
+  // Exactly 50 km and 20 results are allowed.
+  v1::SearchNearbyRequest edge;
+  edge.mutable_location()->set_latitude(34.0689);
+  edge.mutable_location()->set_longitude(-118.4452);
+  edge.set_radius_km(50);
+  edge.set_max_results(20);
+  ASSERT_TRUE(Search(edge, &response).ok());
+  EXPECT_EQ(response.places_size(), 20);
 }
 
 }  // namespace
