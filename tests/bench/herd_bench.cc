@@ -3,6 +3,7 @@
 //   herd-bench --config FILE [--node NAME] [--connections N] [--seconds S] [--window W]
 //              [--clients C] [--markers M]
 //
+// NAME defaults to a node at the largest hop distance from another (Hands in the default herd).
 // 1. Throughput: N connections to NAME's text address each keep W IAMAT lines in flight for S
 //    seconds; replies are counted and checked ("AT " vs anything else).
 // 2. Convergence: the last stamp of a sample of clients is read back from every node.
@@ -200,7 +201,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "herd-bench: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  if (o.node.empty()) o.node = config->proto().nodes(0).name();
+  if (o.node.empty()) {
+    // By default load the node farthest from some other node, so propagation crosses the most
+    // hops the topology has.
+    int most_hops = -1;
+    for (const auto& node : config->proto().nodes()) {
+      int hops = Farthest(*config, node.name()).second;
+      if (hops > most_hops) {
+        most_hops = hops;
+        o.node = node.name();
+      }
+    }
+  }
   const herd::v1::NodeConfig* entry = config->FindNode(o.node);
   if (entry == nullptr) {
     std::fprintf(stderr, "herd-bench: no node %s in the config\n", o.node.c_str());
