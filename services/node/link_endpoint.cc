@@ -38,7 +38,9 @@ void LinkEndpoint::Begin() {
 }
 
 bool LinkEndpoint::TakeNextWriteLocked() {
-  if (write_in_flight_ || closed_ || outbound_.empty()) return false;
+  if (write_in_flight_ || closed_) return false;
+  while (outbound_.empty() && snapshot_shard_ >= 0) QueueSnapshotShardLocked();
+  if (outbound_.empty()) return false;
   writing_ = std::move(outbound_.front());
   outbound_.pop_front();
   if (outbound_.empty()) back_batch_bytes_ = 0;
@@ -89,21 +91,30 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
 }
 
 void LinkEndpoint::SendSnapshot() {
-  uint64_t count = 0;
   bool start_write;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
-    mesh_->store().ForEach([&](const v1::LocationStamp& stamp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      AppendLocked(stamp);
-      mesh_->log().Write(absl::StrCat("send ", FormatAtLine(stamp), " to ", link_->peer));
-      ++count;
-    });
+    mesh_->log().Write(absl::StrCat("link ", link_->peer, " stores differ; sending all stamps"));
+    snapshot_shard_ = 0;
+    snapshot_sent_ = 0;
     start_write = TakeNextWriteLocked();
   }
-  mesh_->log().Write(
-      absl::StrCat("link ", link_->peer, " stores differ; sent all ", count, " stamps"));
   if (start_write) StartWriteOp(&writing_);
+}
+
+void LinkEndpoint::QueueSnapshotShardLocked() {
+  mesh_->store().ForEachInShard(
+      snapshot_shard_, [&](const v1::LocationStamp& stamp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        AppendLocked(stamp);
+        mesh_->log().Write(absl::StrCat("send ", FormatAtLine(stamp), " to ", link_->peer));
+        ++snapshot_sent_;
+      });
+  if (++snapshot_shard_ == StampStore::kShards) {
+    snapshot_shard_ = -1;
+    mesh_->log().Write(
+        absl::StrCat("link ", link_->peer, " catch-up queued: ", snapshot_sent_, " stamps"));
+  }
 }
 
 void LinkEndpoint::HandleWriteDone(bool ok) {

@@ -66,13 +66,20 @@ class LinkEndpoint {
   void AppendLocked(const v1::LocationStamp& stamp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HandleMessage(const v1::PeerMessage& message);
   void HandleHello(const v1::Hello& hello);
+  // Starts the catch-up walk (see snapshot_shard_).
   void SendSnapshot();
+  void QueueSnapshotShardLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::atomic<int> refs_{1};
   std::deque<v1::PeerMessage> outbound_ ABSL_GUARDED_BY(mu_);
   size_t back_batch_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  // The catch-up walk over the store: the next shard to queue, or -1 when none is under way.
+  // Shards are queued one at a time as the outbound queue drains, so a large store never sits
+  // in the queue whole.
+  int snapshot_shard_ ABSL_GUARDED_BY(mu_) = -1;
+  uint64_t snapshot_sent_ ABSL_GUARDED_BY(mu_) = 0;
   v1::PeerMessage writing_;      // owned by the write in flight
   v1::PeerMessage reading_;      // owned by the read in flight
   bool handshake_done_ = false;  // only touched by read reactions, which never overlap

@@ -159,4 +159,14 @@ grpc::ServerUnaryReactor* LocationServiceImpl::SearchNearby(grpc::CallbackServer
   return reactor;
 }
 
+grpc::ServerUnaryReactor* LocationServiceImpl::GetStatus(grpc::CallbackServerContext* context,
+                                                         const v1::GetStatusRequest* request,
+                                                         v1::NodeStatus* response) {
+  response->set_node(self_);
+  response->set_stamp_count(store_->size());
+  response->set_store_digest(store_->Digest());
+  for (const std::string& peer : mesh_->LivePeers()) response->add_linked_peers(peer);
+  return FinishWith(context, absl::OkStatus());
+}
+
 }  // namespace herd

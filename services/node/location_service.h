@@ -33,6 +33,9 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   grpc::ServerUnaryReactor* SearchNearby(grpc::CallbackServerContext* context,
                                          const v1::SearchNearbyRequest* request,
                                          v1::SearchNearbyResponse* response) override;
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::NodeStatus* response) override;
 
   // Limits of SearchNearby.
   static constexpr double kMaxRadiusKm = 50;

@@ -83,10 +83,14 @@ uint64_t StampStore::size() const {
 }
 
 void StampStore::ForEach(const std::function<void(const v1::LocationStamp&)>& fn) const {
-  for (Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    for (const auto& [client, stamp] : shard.stamps) fn(stamp);
-  }
+  for (int shard = 0; shard < kShards; ++shard) ForEachInShard(shard, fn);
+}
+
+void StampStore::ForEachInShard(int index,
+                                const std::function<void(const v1::LocationStamp&)>& fn) const {
+  Shard& shard = shards_[index];
+  absl::MutexLock lock(&shard.mu);
+  for (const auto& [client, stamp] : shard.stamps) fn(stamp);
 }
 
 }  // namespace herd

@@ -32,12 +32,14 @@ class StampStore {
 
   // Calls `fn` for every stamp, one shard at a time (the shard is locked during its calls).
   void ForEach(const std::function<void(const v1::LocationStamp&)>& fn) const;
+  // The same for one shard, so a long walk can be done in steps.
+  void ForEachInShard(int shard, const std::function<void(const v1::LocationStamp&)>& fn) const;
+  static constexpr int kShards = 32;
 
   // Stable 64-bit hash of a stamp's contents (FNV-1a over a canonical encoding).
   static uint64_t StampHash(const v1::LocationStamp& stamp);
 
  private:
-  static constexpr int kShards = 32;
   struct Shard {
     mutable absl::Mutex mu;
     absl::flat_hash_map<std::string, v1::LocationStamp> stamps ABSL_GUARDED_BY(mu);

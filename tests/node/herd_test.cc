@@ -104,6 +104,58 @@ TEST_F(DefaultHerdTest, FloodingRoutesAroundADeadNodeAndReachesItAfterRestart) {
   // Stamps reported at the restarted node travel out again.
   ASSERT_TRUE(Report(herd_, "Goloman", "pear", "+3+3", "300").ok());
   EXPECT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "pear", "300"); }));
+  EXPECT_TRUE(herd_.WaitUntilConverged());
+  EXPECT_EQ(herd_.Status("Goloman").stamp_count(), 3u);
+}
+
+// Reports `count` stamps for clients prefix0.. in batches; all must succeed.
+void ReportMany(TestHerd& herd, const std::string& node, const std::string& prefix, int count,
+                const std::string& time) {
+  for (int first = 0; first < count; first += 1000) {
+    v1::ReportBatchRequest batch;
+    for (int i = first; i < std::min(count, first + 1000); ++i) {
+      v1::ReportRequest* r = batch.add_reports();
+      r->set_client_id(absl::StrCat(prefix, i));
+      r->set_location("+34.068930-118.445127");
+      r->set_client_time(time);
+    }
+    v1::ReportBatchResponse results;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    ASSERT_TRUE(herd.client(node).ReportBatch(&context, batch, &results).ok());
+    for (const v1::ReportResult& result : results.results()) ASSERT_EQ(result.code(), 0);
+  }
+}
+
+TEST_F(DefaultHerdTest, ACutOffNodeCatchesUpWithEverythingItMissed) {
+  // Holiday is Welsh's only link: without it Welsh is alone, but still serving.
+  herd_.Kill("Holiday");
+  ReportMany(herd_, "Hands", "east-", 5000, "100");
+  ReportMany(herd_, "Welsh", "west-", 3000, "200");
+  // Both sides hold a client the other side reported later.
+  ASSERT_TRUE(Report(herd_, "Welsh", "shared", "+1+1", "10").ok());
+  ASSERT_TRUE(Report(herd_, "Hands", "shared", "+2+2", "20").ok());
+  EXPECT_EQ(herd_.Status("Welsh").stamp_count(), 3001u);
+
+  herd_.Start("Holiday");
+  ASSERT_TRUE(herd_.WaitUntilLinked());
+  ASSERT_TRUE(herd_.WaitUntilConverged());
+  for (const std::string& node : TestHerd::DefaultNames()) {
+    v1::NodeStatus status = herd_.Status(node);
+    EXPECT_EQ(status.stamp_count(), 8001u) << node;
+    EXPECT_TRUE(Holds(herd_, node, "shared", "20")) << node;
+    EXPECT_TRUE(Holds(herd_, node, "west-2999", "200")) << node;
+    EXPECT_TRUE(Holds(herd_, node, "east-4999", "100")) << node;
+  }
+}
+
+TEST_F(DefaultHerdTest, StatusNamesTheNodeAndItsLinks) {
+  v1::NodeStatus goloman = herd_.Status("Goloman");
+  EXPECT_EQ(goloman.node(), "Goloman");
+  EXPECT_EQ(std::vector<std::string>(goloman.linked_peers().begin(), goloman.linked_peers().end()),
+            (std::vector<std::string>{"Hands", "Holiday", "Wilkes"}));
+  herd_.Kill("Hands");
+  EXPECT_TRUE(Eventually([&] { return herd_.Status("Goloman").linked_peers_size() == 2; }));
 }
 
 TEST_F(DefaultHerdTest, ConcurrentReportsOfOneClientConvergeEverywhere) {

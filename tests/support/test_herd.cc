@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -62,13 +63,53 @@ void TestHerd::StartAll() {
   for (const auto& [name, address] : grpc_addresses_) Start(name);
 }
 
+v1::NodeStatus TestHerd::Status(const std::string& name) {
+  v1::NodeStatus status;
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(2));
+  if (!client(name).GetStatus(&context, v1::GetStatusRequest(), &status).ok()) {
+    return v1::NodeStatus();
+  }
+  return status;
+}
+
 bool TestHerd::WaitUntilLinked(absl::Duration timeout) {
   return Eventually(
       [&] {
+        std::map<std::string, std::vector<std::string>> expected;
         for (const auto& [a, b] : links_) {
           if (!running(a) || !running(b)) continue;
-          if (ReadFile(log_path(a)).find("link " + b + " up") == std::string::npos) return false;
-          if (ReadFile(log_path(b)).find("link " + a + " up") == std::string::npos) return false;
+          expected[a].push_back(b);
+          expected[b].push_back(a);
+        }
+        for (auto& [name, peers] : expected) {
+          std::sort(peers.begin(), peers.end());
+          v1::NodeStatus status = Status(name);
+          std::vector<std::string> linked(status.linked_peers().begin(),
+                                          status.linked_peers().end());
+          if (linked != peers) return false;
+        }
+        return true;
+      },
+      timeout);
+}
+
+bool TestHerd::WaitUntilConverged(absl::Duration timeout) {
+  return Eventually(
+      [&] {
+        bool first = true;
+        uint64_t digest = 0, count = 0;
+        for (const auto& [name, address] : grpc_addresses_) {
+          if (!running(name)) continue;
+          v1::NodeStatus status = Status(name);
+          if (status.node() != name) return false;
+          if (first) {
+            digest = status.store_digest();
+            count = status.stamp_count();
+            first = false;
+          } else if (status.store_digest() != digest || status.stamp_count() != count) {
+            return false;
+          }
         }
         return true;
       },

@@ -32,8 +32,12 @@ class TestHerd {
   // Starts a node's process and waits until its gRPC port accepts connections.
   void Start(const std::string& name);
   void StartAll();
-  // Waits until every running node has logged each link to a running peer as up.
+  // Waits until every running node reports a live link to each of its running peers.
   bool WaitUntilLinked(absl::Duration timeout = absl::Seconds(10));
+  // The node's GetStatus answer; NodeStatus with an empty name when the call fails.
+  v1::NodeStatus Status(const std::string& name);
+  // Waits until every running node holds the same stamps (equal digests and counts).
+  bool WaitUntilConverged(absl::Duration timeout = absl::Seconds(20));
   // SIGKILL: the node vanishes without a goodbye.
   void Kill(const std::string& name);
   bool running(const std::string& name);
