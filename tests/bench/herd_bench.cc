@@ -247,36 +247,46 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(ok), elapsed, ok / elapsed, o.node.c_str(), o.connections,
       o.window, static_cast<unsigned long long>(bad), static_cast<unsigned long long>(failed));
 
-  // 2. Convergence: every connection's last stamp is on every node.
+  // 2. Convergence: every node ends with the same stamps (equal digests and counts), and
+  //    each connection's last stamp is among them.
   absl::Time converge_start = absl::Now();
-  int converged = 0, checked = 0;
+  bool converged = false;
+  uint64_t stamps = 0;
+  while (!converged && absl::Now() - converge_start < absl::Seconds(30)) {
+    std::set<std::pair<uint64_t, uint64_t>> states;
+    for (auto& [name, stub] : stubs) {
+      herd::v1::NodeStatus status;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      if (!stub->GetStatus(&context, herd::v1::GetStatusRequest(), &status).ok()) {
+        states.insert({0, 0});
+        states.insert({1, 1});
+        break;
+      }
+      states.insert({status.store_digest(), status.stamp_count()});
+      stamps = status.stamp_count();
+    }
+    converged = states.size() == 1;
+    if (!converged) absl::SleepFor(absl::Milliseconds(5));
+  }
+  double converge_ms = absl::ToDoubleMilliseconds(absl::Now() - converge_start);
+  int latest = 0, checked = 0;
   for (const auto& r : results) {
     if (r.last_client.empty()) continue;
     ++checked;
-    bool everywhere = false;
-    while (!everywhere && absl::Now() - converge_start < absl::Seconds(30)) {
-      everywhere = true;
-      for (auto& [name, stub] : stubs) {
-        herd::v1::GetLocationRequest request;
-        request.set_client_id(r.last_client);
-        herd::v1::LocationStamp stamp;
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-        if (!stub->GetLocation(&context, request, &stamp).ok() ||
-            stamp.client_time_text() != r.last_time) {
-          everywhere = false;
-          break;
-        }
-      }
-      if (!everywhere) absl::SleepFor(absl::Milliseconds(5));
-    }
-    converged += everywhere;
+    herd::v1::GetLocationRequest request;
+    request.set_client_id(r.last_client);
+    herd::v1::LocationStamp stamp;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    latest += stubs.begin()->second->GetLocation(&context, request, &stamp).ok() &&
+              stamp.client_time_text() == r.last_time;
   }
   std::printf(
-      "convergence: %d of %d connections' last stamps on all %d nodes, %.0f ms after "
-      "the load stopped\n",
-      converged, checked, config->proto().nodes_size(),
-      absl::ToDoubleMilliseconds(absl::Now() - converge_start));
+      "convergence: %s: all %d nodes hold the same %llu stamps %.0f ms after the load "
+      "stopped; %d of %d connections' last stamps present\n",
+      converged ? "yes" : "NO", config->proto().nodes_size(),
+      static_cast<unsigned long long>(stamps), converge_ms, latest, checked);
 
   // 3. Propagation to the farthest node, one marker at a time.
   auto [far, hops] = Farthest(*config, o.node);
@@ -311,5 +321,5 @@ int main(int argc, char** argv) {
         o.node.c_str(), far.c_str(), hops, millis.size(), Percentile(millis, 0.5),
         Percentile(millis, 0.99), Percentile(millis, 1.0));
   }
-  return (failed == 0 && bad == 0 && converged == checked) ? 0 : 1;
+  return (failed == 0 && bad == 0 && converged && latest == checked) ? 0 : 1;
 }
