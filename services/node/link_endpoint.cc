@@ -41,6 +41,11 @@ bool LinkEndpoint::TakeNextWriteLocked() {
   if (write_in_flight_ || closed_) return false;
   while (outbound_.empty() && snapshot_shard_ >= 0) QueueSnapshotShardLocked();
   if (outbound_.empty()) return false;
+  if (writing_.has_stamps() && spare_batches_.size() < kSpareBatches) {
+    // Keep the written batch's stamp objects and string buffers for a later batch.
+    writing_.mutable_stamps()->Clear();
+    spare_batches_.push_back(std::move(writing_));
+  }
   writing_ = std::move(outbound_.front());
   outbound_.pop_front();
   if (outbound_.empty()) back_batch_bytes_ = 0;
@@ -56,7 +61,12 @@ void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp) {
   if (outbound_.empty() || !outbound_.back().has_stamps() ||
       outbound_.back().stamps().stamps_size() >= static_cast<int>(kMaxBatchStamps) ||
       back_batch_bytes_ + size > kMaxBatchBytes) {
-    outbound_.emplace_back().mutable_stamps();
+    if (spare_batches_.empty()) {
+      outbound_.emplace_back().mutable_stamps();
+    } else {
+      outbound_.push_back(std::move(spare_batches_.back()));
+      spare_batches_.pop_back();
+    }
     back_batch_bytes_ = 0;
   }
   *outbound_.back().mutable_stamps()->add_stamps() = stamp;
