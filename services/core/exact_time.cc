@@ -5,7 +5,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -95,10 +94,6 @@ std::string FormatTimeDiff(const Instant& later, const Instant& earlier) {
   }
   digits[9] = '\0';
   return absl::StrCat(absl::string_view(&sign, 1), whole, ".", digits);
-}
-
-std::string FormatInstant(const Instant& t) {
-  return absl::StrFormat("%d.%09d", t.seconds, t.nanos);
 }
 
 Instant FromProto(const v1::ExactTime& t) { return Instant{t.seconds(), t.nanos()}; }

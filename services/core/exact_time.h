@@ -36,9 +36,6 @@ Instant Now();
 // `later - earlier`, always signed, exactly nine decimals: "+0.263873386", "-3.000000001".
 std::string FormatTimeDiff(const Instant& later, const Instant& earlier);
 
-// "seconds.nanos" with nine decimals, for logs.
-std::string FormatInstant(const Instant& t);
-
 Instant FromProto(const v1::ExactTime& t);
 void ToProto(const Instant& t, v1::ExactTime* out);
 
