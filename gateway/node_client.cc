@@ -181,12 +181,19 @@ void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadli
 }
 
 void NodeClient::CallDone(Call* call) {
-  std::shared_ptr<Call> last;  // destroyed outside the lock
+  std::shared_ptr<Call> last;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = calls_.find(call);
+    if (it == calls_.end()) return;
+    last = std::move(it->second);  // the entry stays, empty, until the call is gone
+  }
+  // Destroy the call (its ClientContext holds a channel reference) before Shutdown may return:
+  // if the channel's last reference were dropped here, on a gRPC callback thread, gRPC 1.51 would
+  // tear down its callback queue from one of that queue's own threads and abort.
+  last.reset();
   absl::MutexLock lock(&mu_);
-  auto it = calls_.find(call);
-  if (it == calls_.end()) return;
-  last = std::move(it->second);
-  calls_.erase(it);
+  calls_.erase(call);
 }
 
 void NodeClient::Shutdown() {
@@ -196,7 +203,9 @@ void NodeClient::Shutdown() {
     absl::MutexLock lock(&mu_);
     shut_down_ = true;
     queued.swap(queue_);
-    for (auto& [raw, call] : calls_) in_flight.push_back(call);
+    for (auto& [raw, call] : calls_) {
+      if (call != nullptr) in_flight.push_back(call);
+    }
   }
   for (PendingReport& report : queued) report.done(ShuttingDown());
   // Outside the lock: cancelling may run a call's callback on this thread.

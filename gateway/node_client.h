@@ -98,7 +98,7 @@ class NodeClient {
   mutable absl::Mutex mu_;
   std::deque<PendingReport> queue_ ABSL_GUARDED_BY(mu_);
   int batches_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  // Every call in flight, so Shutdown can cancel them.
+  // Every call in flight, so Shutdown can cancel them (an empty entry: being destroyed).
   std::map<Call*, std::shared_ptr<Call>> calls_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t batches_sent_ ABSL_GUARDED_BY(mu_) = 0;
