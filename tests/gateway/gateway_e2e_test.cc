@@ -17,63 +17,38 @@
 #include "services/core/exact_time.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/gateway/text_client.h"
-#include "tests/support/process.h"
+#include "tests/support/test_herd.h"
 
 namespace herd::gateway_test {
 namespace {
 
+using ::herd::testing::Eventually;
 using ::herd::testing::Exchange;
-using ::herd::testing::FreeLoopbackAddress;
-using ::herd::testing::HerdSpec;
-using ::herd::testing::PollUntil;
 using ::herd::testing::Process;
 using ::herd::testing::ReadFile;
-using ::herd::testing::TempDir;
+using ::herd::testing::TestHerd;
 using ::herd::testing::TextClient;
 
 constexpr char kKiwi[] = "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1520023934.918963997";
 
 class GatewayE2eTest : public ::testing::Test {
  protected:
+  GatewayE2eTest()
+      : herd_({"Hands", "Wilkes", "Welsh"}, {{"Hands", "Wilkes"}, {"Wilkes", "Welsh"}},
+              absl::StrCat(R"({"geonames": {"dataFile": ")", HERD_PLACES_FIXTURE, R"("}})"),
+              /*request_timeout_ms=*/1000) {}
+
   void SetUp() override {
-    spec_.nodes = {{"Hands", FreeLoopbackAddress(), FreeLoopbackAddress()},
-                   {"Wilkes", FreeLoopbackAddress(), FreeLoopbackAddress()},
-                   {"Welsh", FreeLoopbackAddress(), FreeLoopbackAddress()}};
-    spec_.links = {{"Hands", "Wilkes"}, {"Wilkes", "Welsh"}};
-    spec_.log_dir = dir_.path() + "/logs";
-    spec_.request_timeout_ms = 1000;
-    spec_.places_json =
-        absl::StrCat(R"({"geonames": {"dataFile": ")", HERD_PLACES_FIXTURE, R"("}})");
-    config_ = dir_.path() + "/herd.json";
-    herd::testing::WriteFile(config_, herd::testing::HerdConfigJson(spec_));
-    for (size_t i = 0; i < spec_.nodes.size(); ++i) StartNode(i);
-    std::vector<std::string> text;
-    for (const auto& node : spec_.nodes) text.push_back(node.text_address);
-    gateway_ = herd::testing::StartGateway(config_, "", text, dir_.path() + "/gateway.out");
-    ASSERT_NE(gateway_, nullptr) << ReadFile(dir_.path() + "/gateway.out");
+    herd_.StartAll();
+    gateway_ = herd::testing::StartGateway(herd_.config_path(), "",
+                                           {Text("Hands"), Text("Wilkes"), Text("Welsh")},
+                                           herd_.dir() + "/gateway.out");
+    ASSERT_NE(gateway_, nullptr) << ReadFile(herd_.dir() + "/gateway.out");
   }
 
-  void StartNode(size_t i) {
-    const auto& node = spec_.nodes[i];
-    nodes_[i] = std::make_unique<Process>(
-        std::vector<std::string>{herd::testing::BinaryPath("herd-node"), "--config", config_,
-                                 "--name", node.name},
-        absl::StrCat(dir_.path(), "/", node.name, ".out"));
-    ASSERT_TRUE(herd::testing::WaitForTcpPort(node.grpc_address, absl::Seconds(20)))
-        << ReadFile(absl::StrCat(dir_.path(), "/", node.name, ".out"));
-  }
+  const std::string& Text(const std::string& name) const { return herd_.text_address(name); }
 
-  const std::string& Text(const std::string& name) const {
-    for (const auto& node : spec_.nodes) {
-      if (node.name == name) return node.text_address;
-    }
-    std::abort();
-  }
-
-  TempDir dir_;
-  HerdSpec spec_;
-  std::string config_;
-  std::unique_ptr<Process> nodes_[3];
+  TestHerd herd_;
   std::unique_ptr<Process> gateway_;
 };
 
@@ -203,7 +178,7 @@ TEST_F(GatewayE2eTest, WhatsatAtWelshReturnsTheAtLineMadeAtHands) {
   ASSERT_TRUE(absl::StartsWith(*at, "AT Hands +")) << *at;
   // Wait, bounded, until the stamp has flooded Hands -> Wilkes -> Welsh.
   std::string last;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         absl::StatusOr<TextClient> client = TextClient::Connect(Text("Welsh"));
         if (!client.ok() || !client->Send("WHATSAT kiwi.cs.ucla.edu 10 5\n").ok()) return false;
@@ -267,10 +242,10 @@ TEST_F(GatewayE2eTest, OverlongLineIsAnsweredThenClosed) {
 TEST_F(GatewayE2eTest, NodeKilledBehindItsGatewayThenRestarted) {
   ASSERT_TRUE(absl::StartsWith(*Exchange(Text("Hands"), kKiwi), "AT Hands "));
   // Frozen node: the request is pending in the gateway; it must still be answered in time.
-  ASSERT_EQ(kill(nodes_[0]->pid(), SIGSTOP), 0);
+  ASSERT_EQ(kill(herd_.process("Hands")->pid(), SIGSTOP), 0);
   // The stop is asynchronous: wait until the kernel reports the process stopped ("T").
-  std::string stat_path = absl::StrCat("/proc/", nodes_[0]->pid(), "/stat");
-  ASSERT_TRUE(PollUntil(
+  std::string stat_path = absl::StrCat("/proc/", herd_.process("Hands")->pid(), "/stat");
+  ASSERT_TRUE(Eventually(
       [&] {
         std::string stat = ReadFile(stat_path);
         size_t paren = stat.rfind(')');
@@ -288,7 +263,7 @@ TEST_F(GatewayE2eTest, NodeKilledBehindItsGatewayThenRestarted) {
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(2500));  // timeout is 1000 ms
 
   // Killed node: new requests get "?" within the timeout too; other nodes are unaffected.
-  nodes_[0]->Kill();
+  herd_.Kill("Hands");
   start = absl::Now();
   absl::StatusOr<std::string> down = Exchange(Text("Hands"), kKiwi);
   ASSERT_TRUE(down.ok()) << down.status();
@@ -300,7 +275,7 @@ TEST_F(GatewayE2eTest, NodeKilledBehindItsGatewayThenRestarted) {
 
   // Restarted: the gateway reconnects by itself (backoff at most 500 ms, wait-for-ready calls),
   // so the first request once the node listens again succeeds, as legacy scripts expect.
-  StartNode(0);
+  herd_.Start("Hands");
   absl::StatusOr<std::string> back = Exchange(Text("Hands"), kKiwi);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(absl::StartsWith(*back, "AT Hands +")) << *back;

@@ -28,11 +28,11 @@
 namespace herd::gateway_test {
 namespace {
 
+using ::herd::testing::Eventually;
 using ::herd::testing::Exchange;
 using ::herd::testing::FakeNode;
 using ::herd::testing::FreeLoopbackAddress;
 using ::herd::testing::HerdSpec;
-using ::herd::testing::PollUntil;
 using ::herd::testing::Process;
 using ::herd::testing::ReadFile;
 using ::herd::testing::TempDir;
@@ -263,7 +263,7 @@ TEST_F(GatewayFakeNodeTest, NodeDownThenUp) {
   node_->set_receive_time(Instant{1520023935, 182837383});
   // The channel reconnects with at most 500 ms of backoff.
   std::string last;
-  EXPECT_TRUE(PollUntil(
+  EXPECT_TRUE(Eventually(
       [&] {
         absl::StatusOr<std::string> r = Exchange(text_address_, kKiwi);
         last = r.ok() ? *r : r.status().ToString();
@@ -279,7 +279,7 @@ TEST_F(GatewayFakeNodeTest, LogsEveryLineAndReply) {
   ASSERT_TRUE(Exchange(text_address_, "junk\x01").ok());
   std::string log_path = dir_.path() + "/logs/gateway-Goloman.log";
   std::string log;
-  EXPECT_TRUE(PollUntil(
+  EXPECT_TRUE(Eventually(
       [&] {
         log = ReadFile(log_path);
         return absl::StrContains(log, "send ? junk\\x01");
@@ -304,7 +304,7 @@ TEST_F(GatewayFakeNodeTest, SigtermStopsPromptly) {
   // A call in flight to a slow node must not hold the exit up.
   TextClient busy = Connect();
   ASSERT_TRUE(busy.Send(absl::StrCat(kKiwi, "\n")).ok());
-  ASSERT_TRUE(PollUntil([&] { return node_->report_batch_calls() == 1; }, absl::Seconds(5)));
+  ASSERT_TRUE(Eventually([&] { return node_->report_batch_calls() == 1; }, absl::Seconds(5)));
   absl::Time start = absl::Now();
   int status = gateway_->Signal(SIGTERM, absl::Seconds(3));
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
@@ -335,7 +335,7 @@ TEST(GatewayProcessTest, ServesEveryNodeWithoutNodeFlag) {
   ASSERT_TRUE(at_hands.ok() && at_welsh.ok());
   EXPECT_EQ(*at_hands, "AT Hands +5.000000000 a +1+1 5\n");
   EXPECT_EQ(*at_welsh, "AT Welsh +15.000000000 a +1+1 5\n");
-  EXPECT_TRUE(PollUntil(
+  EXPECT_TRUE(Eventually(
       [&] {
         return !ReadFile(dir.path() + "/gateway-Hands.log").empty() &&
                !ReadFile(dir.path() + "/gateway-Welsh.log").empty();

@@ -22,8 +22,8 @@
 namespace herd::gateway_test {
 namespace {
 
+using ::herd::testing::Eventually;
 using ::herd::testing::Exchange;
-using ::herd::testing::PollUntil;
 using ::herd::testing::ReadFile;
 using ::herd::testing::TextClient;
 
@@ -42,7 +42,7 @@ TEST_F(GatewayLoadTest, ClientThatNeverReadsDoesNotStallOthers) {
     }
   });
   // Give the hog time to fill every buffer in the way.
-  ASSERT_TRUE(PollUntil([&] { return node_->reports_received() > 20000; }, absl::Seconds(20)));
+  ASSERT_TRUE(Eventually([&] { return node_->reports_received() > 20000; }, absl::Seconds(20)));
   absl::Time start = absl::Now();
   for (int i = 0; i < 20; ++i) {
     absl::StatusOr<std::string> reply = Exchange(text_address_, kKiwi);

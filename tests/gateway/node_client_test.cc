@@ -17,8 +17,8 @@ namespace herd::gateway_test {
 namespace {
 
 using ::herd::gateway::NodeClient;
+using ::herd::testing::Eventually;
 using ::herd::testing::FakeNode;
-using ::herd::testing::PollUntil;
 
 v1::ReportRequest Report(int i) {
   v1::ReportRequest request;
@@ -69,7 +69,7 @@ TEST(NodeClientTest, ReportsQueuedBehindABatchLeaveTogether) {
       results.Record(i, good);
     });
   }
-  ASSERT_TRUE(PollUntil([&] { return results.total() == kReports; }, absl::Seconds(20)));
+  ASSERT_TRUE(Eventually([&] { return results.total() == kReports; }, absl::Seconds(20)));
   EXPECT_EQ(results.ok, kReports);
   EXPECT_EQ(node.reports_received(), kReports);
   EXPECT_LT(client.batches_sent(), 100u);
@@ -99,7 +99,7 @@ TEST(NodeClientTest, SlowNodeFailsEveryReportWithinTheTimeout) {
                       [&](absl::StatusOr<v1::SearchNearbyResponse> response) {
                         results.Record(kReports, response.ok());
                       });
-  ASSERT_TRUE(PollUntil([&] { return results.total() == kReports + 1; }, absl::Seconds(5)));
+  ASSERT_TRUE(Eventually([&] { return results.total() == kReports + 1; }, absl::Seconds(5)));
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(1500));
   EXPECT_EQ(results.failed, kReports + 1);
 }
@@ -115,7 +115,7 @@ TEST(NodeClientTest, ShutdownAnswersEverythingAndRefusesMore) {
       results.Record(i, response.ok());
     });
   }
-  ASSERT_TRUE(PollUntil([&] { return node.report_batch_calls() > 0; }, absl::Seconds(5)));
+  ASSERT_TRUE(Eventually([&] { return node.report_batch_calls() > 0; }, absl::Seconds(5)));
   absl::Time start = absl::Now();
   client.Shutdown();
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
@@ -132,18 +132,18 @@ TEST(NodeClientTest, NodeDownFailsThenReconnects) {
   NodeClient client(OptionsFor(address, absl::Milliseconds(500)));
   Results down(1);
   client.Report(Report(0), [&](absl::StatusOr<v1::ReportResponse> r) { down.Record(0, r.ok()); });
-  ASSERT_TRUE(PollUntil([&] { return down.total() == 1; }, absl::Seconds(3)));
+  ASSERT_TRUE(Eventually([&] { return down.total() == 1; }, absl::Seconds(3)));
   EXPECT_EQ(down.failed, 1);
 
   FakeNode node("Goloman", std::stoi(address.substr(address.rfind(':') + 1)));
   // The channel reconnects by itself (backoff at most 500 ms).
   int attempts = 0;
-  EXPECT_TRUE(PollUntil(
+  EXPECT_TRUE(Eventually(
       [&] {
         auto up = std::make_shared<Results>(1);  // outlives a late callback
         client.Report(Report(++attempts),
                       [up](absl::StatusOr<v1::ReportResponse> r) { up->Record(0, r.ok()); });
-        PollUntil([&] { return up->total() == 1; }, absl::Seconds(2));
+        Eventually([&] { return up->total() == 1; }, absl::Seconds(2));
         absl::MutexLock lock(&up->mu);
         return up->ok == 1;
       },

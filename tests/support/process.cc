@@ -107,6 +107,15 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+bool Eventually(const std::function<bool()>& condition, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return condition();
+}
+
 bool WaitForTcpPort(const std::string& host_port, absl::Duration timeout) {
   size_t colon = host_port.rfind(':');
   int port = 0;

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ std::string BinaryPath(const std::string& name);
 // Writes `contents` to `path`; aborts the test binary if it cannot.
 void WriteFile(const std::string& path, const std::string& contents);
 std::string ReadFile(const std::string& path);
+
+// Polls `condition` every 10 ms until it holds (true) or `timeout` passes (false).
+bool Eventually(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
 
 // True once a TCP connect to host:port succeeds, false after `timeout`.
 bool WaitForTcpPort(const std::string& host_port, absl::Duration timeout);

@@ -7,32 +7,37 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 
 namespace herd::testing {
 
-TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json)
-    : links_(links) {
-  std::vector<std::string> nodes;
+TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json,
+                   int request_timeout_ms) {
   for (const std::string& name : names) {
-    grpc_addresses_[name] = FreeLoopbackAddress();
-    text_addresses_[name] = FreeLoopbackAddress();
-    nodes.push_back(absl::StrCat(R"({"name": ")", name, R"(", "grpcAddress": ")",
-                                 grpc_addresses_[name], R"(", "textAddress": ")",
-                                 text_addresses_[name], R"("})"));
+    spec_.nodes.push_back({name, FreeLoopbackAddress(), FreeLoopbackAddress()});
   }
-  std::vector<std::string> link_json;
-  for (const auto& [a, b] : links) {
-    link_json.push_back(absl::StrCat(R"({"nodes": [")", a, R"(", ")", b, R"("]})"));
-  }
-  std::string config =
-      absl::StrCat("{\n  \"nodes\": [", absl::StrJoin(nodes, ",\n    "), "],\n  \"links\": [",
-                   absl::StrJoin(link_json, ", "), "],\n  \"logDir\": \"logs\"");
-  if (!places_json.empty()) absl::StrAppend(&config, ",\n  \"places\": ", places_json);
-  absl::StrAppend(&config, "\n}\n");
+  spec_.links = std::move(links);
+  spec_.log_dir = "logs";
+  spec_.places_json = std::move(places_json);
+  spec_.request_timeout_ms = request_timeout_ms;
   config_path_ = dir_.path() + "/herd.json";
-  WriteFile(config_path_, config);
+  WriteFile(config_path_, HerdConfigJson(spec_));
+}
+
+const std::string& TestHerd::grpc_address(const std::string& name) const {
+  for (const NodeAddresses& node : spec_.nodes) {
+    if (node.name == name) return node.grpc_address;
+  }
+  std::fprintf(stderr, "no node %s in the test herd\n", name.c_str());
+  std::abort();
+}
+
+const std::string& TestHerd::text_address(const std::string& name) const {
+  for (const NodeAddresses& node : spec_.nodes) {
+    if (node.name == name) return node.text_address;
+  }
+  std::fprintf(stderr, "no node %s in the test herd\n", name.c_str());
+  std::abort();
 }
 
 std::vector<std::string> TestHerd::DefaultNames() {
@@ -52,7 +57,7 @@ void TestHerd::Start(const std::string& name) {
   processes_[name] = std::make_unique<Process>(
       std::vector<std::string>{BinaryPath("herd-node"), "--config", config_path_, "--name", name},
       absl::StrCat(dir_.path(), "/", name, ".out"));
-  if (!WaitForTcpPort(grpc_addresses_.at(name), absl::Seconds(20))) {
+  if (!WaitForTcpPort(grpc_address(name), absl::Seconds(20))) {
     std::fprintf(stderr, "herd-node %s did not start:\n%s\n", name.c_str(),
                  ReadFile(absl::StrCat(dir_.path(), "/", name, ".out")).c_str());
     std::abort();
@@ -60,7 +65,7 @@ void TestHerd::Start(const std::string& name) {
 }
 
 void TestHerd::StartAll() {
-  for (const auto& [name, address] : grpc_addresses_) Start(name);
+  for (const NodeAddresses& node : spec_.nodes) Start(node.name);
 }
 
 v1::NodeStatus TestHerd::Status(const std::string& name) {
@@ -77,7 +82,7 @@ bool TestHerd::WaitUntilLinked(absl::Duration timeout) {
   return Eventually(
       [&] {
         std::map<std::string, std::vector<std::string>> expected;
-        for (const auto& [a, b] : links_) {
+        for (const auto& [a, b] : spec_.links) {
           if (!running(a) || !running(b)) continue;
           expected[a].push_back(b);
           expected[b].push_back(a);
@@ -99,10 +104,10 @@ bool TestHerd::WaitUntilConverged(absl::Duration timeout) {
       [&] {
         bool first = true;
         uint64_t digest = 0, count = 0;
-        for (const auto& [name, address] : grpc_addresses_) {
-          if (!running(name)) continue;
-          v1::NodeStatus status = Status(name);
-          if (status.node() != name) return false;
+        for (const NodeAddresses& node : spec_.nodes) {
+          if (!running(node.name)) continue;
+          v1::NodeStatus status = Status(node.name);
+          if (status.node() != node.name) return false;
           if (first) {
             digest = status.store_digest();
             count = status.stamp_count();
@@ -114,6 +119,11 @@ bool TestHerd::WaitUntilConverged(absl::Duration timeout) {
         return true;
       },
       timeout);
+}
+
+Process* TestHerd::process(const std::string& name) {
+  auto it = processes_.find(name);
+  return it == processes_.end() ? nullptr : it->second.get();
 }
 
 void TestHerd::Kill(const std::string& name) { processes_.at(name)->Kill(); }
@@ -130,8 +140,8 @@ std::shared_ptr<grpc::Channel> TestHerd::channel(const std::string& name) {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel = grpc::CreateCustomChannel(grpc_addresses_.at(name),
-                                        grpc::InsecureChannelCredentials(), args);
+    channel =
+        grpc::CreateCustomChannel(grpc_address(name), grpc::InsecureChannelCredentials(), args);
   }
   return channel;
 }
@@ -140,15 +150,6 @@ v1::LocationService::Stub& TestHerd::client(const std::string& name) {
   auto& stub = stubs_[name];
   if (!stub) stub = v1::LocationService::NewStub(channel(name));
   return *stub;
-}
-
-bool Eventually(const std::function<bool()>& condition, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
 }
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {

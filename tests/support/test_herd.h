@@ -12,6 +12,7 @@
 
 #include "absl/time/time.h"
 #include "herd/v1/location_service.grpc.pb.h"
+#include "tests/support/herd_config.h"
 #include "tests/support/process.h"
 
 namespace herd::testing {
@@ -22,8 +23,10 @@ class TestHerd {
  public:
   using Links = std::vector<std::pair<std::string, std::string>>;
 
-  // `places_json` is the config's "places" object, or "" for none.
-  TestHerd(std::vector<std::string> names, Links links, std::string places_json = "");
+  // `places_json` is the config's "places" object, or "" for none; `request_timeout_ms` the
+  // gateway's (0: the default).
+  TestHerd(std::vector<std::string> names, Links links, std::string places_json = "",
+           int request_timeout_ms = 0);
 
   // The default topology: Goloman, Hands, Holiday, Welsh, Wilkes.
   static std::vector<std::string> DefaultNames();
@@ -41,11 +44,13 @@ class TestHerd {
   // SIGKILL: the node vanishes without a goodbye.
   void Kill(const std::string& name);
   bool running(const std::string& name);
+  // The node's process, or nullptr before its first Start.
+  Process* process(const std::string& name);
 
   v1::LocationService::Stub& client(const std::string& name);
   std::shared_ptr<grpc::Channel> channel(const std::string& name);
-  const std::string& grpc_address(const std::string& name) { return grpc_addresses_.at(name); }
-  const std::string& text_address(const std::string& name) { return text_addresses_.at(name); }
+  const std::string& grpc_address(const std::string& name) const;
+  const std::string& text_address(const std::string& name) const;
   const std::string& config_path() const { return config_path_; }
   const std::string& dir() const { return dir_.path(); }
   std::string log_path(const std::string& name) const;
@@ -53,16 +58,11 @@ class TestHerd {
  private:
   TempDir dir_;
   std::string config_path_;
-  Links links_;
-  std::map<std::string, std::string> grpc_addresses_;
-  std::map<std::string, std::string> text_addresses_;
+  HerdSpec spec_;
   std::map<std::string, std::unique_ptr<Process>> processes_;
   std::map<std::string, std::unique_ptr<v1::LocationService::Stub>> stubs_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
-
-// Polls `condition` every 10 ms until it holds (true) or `timeout` passes (false).
-bool Eventually(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
 
 // A deadline for one test RPC.
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout = absl::Seconds(5));
