@@ -1,9 +1,9 @@
 #include "services/core/async_log.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -35,8 +35,8 @@ AsyncLog::~AsyncLog() {
 namespace {
 
 // "2026-11-26T06:20:40.123456Z " for `now`. The date and time part only changes once a second,
-// so each thread keeps the last one it formatted.
-void AppendTimestamp(absl::Time now, std::string* out) {
+// so each thread keeps the last one it formatted. Returns the length written into `out`.
+size_t FormatTimestamp(absl::Time now, char (&out)[40]) {
   thread_local int64_t cached_second = -1;
   thread_local std::string cached_prefix;
   const int64_t micros = absl::ToUnixMicros(now);
@@ -51,15 +51,15 @@ void AppendTimestamp(absl::Time now, std::string* out) {
     cached_prefix =
         absl::FormatTime("%Y-%m-%dT%H:%M:%S.", absl::FromUnixSeconds(second), absl::UTCTimeZone());
   }
-  char digits[9];
+  const size_t prefix = std::min(cached_prefix.size(), sizeof(out) - 8);
+  std::memcpy(out, cached_prefix.data(), prefix);
   for (int i = 5; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + fraction % 10);
+    out[prefix + i] = static_cast<char>('0' + fraction % 10);
     fraction /= 10;
   }
-  digits[6] = 'Z';
-  digits[7] = ' ';
-  out->append(cached_prefix);
-  out->append(digits, 8);
+  out[prefix + 6] = 'Z';
+  out[prefix + 7] = ' ';
+  return prefix + 8;
 }
 
 // Control characters, non-ASCII bytes and the backslash itself become \xHH, so one entry is
@@ -79,17 +79,17 @@ void AppendEscaped(absl::string_view line, std::string* out) {
 }  // namespace
 
 void AsyncLog::Write(absl::string_view line) {
-  std::string entry;
-  entry.reserve(line.size() + 40);
-  AppendTimestamp(absl::Now(), &entry);
-  AppendEscaped(line, &entry);
-  entry.push_back('\n');
+  char timestamp[40];
+  const size_t timestamp_size = FormatTimestamp(absl::Now(), timestamp);
+  // Straight into the shared buffer: no per-line allocation on the data path.
   absl::MutexLock lock(&mu_);
-  if (pending_.size() + entry.size() > max_pending_bytes_) {
+  if (pending_.size() + timestamp_size + line.size() + 1 > max_pending_bytes_) {
     ++dropped_;
     return;
   }
-  pending_.append(entry);
+  pending_.append(timestamp, timestamp_size);
+  AppendEscaped(line, &pending_);
+  pending_.push_back('\n');
 }
 
 void AsyncLog::Flush() {
