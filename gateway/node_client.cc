@@ -101,7 +101,7 @@ std::shared_ptr<NodeClient::BatchCall> NodeClient::TakeBatchLocked(
   ++batches_in_flight_;
   ++batches_sent_;
   reports_sent_ += call->callbacks.size();
-  calls_[call.get()] = call;
+  AdoptLocked(call);
   return call;
 }
 
@@ -117,7 +117,8 @@ void NodeClient::Pump() {
       report.done(absl::DeadlineExceededError("report waited too long for the node"));
     }
     if (call == nullptr) return;
-    BatchCall* raw = call.get();  // kept alive by calls_ until CallDone
+    BatchCall* raw = call.get();  // owned by calls_ until CallDone
+    call.reset();
     stub_->async()->ReportBatch(&raw->context, &raw->request, &raw->response,
                                 [this, raw](grpc::Status status) { FinishBatch(raw, status); });
   }
@@ -148,7 +149,7 @@ void NodeClient::FinishBatch(BatchCall* call, const grpc::Status& status) {
     --batches_in_flight_;
   }
   Pump();  // the freed slot carries whatever queued up meanwhile
-  CallDone(call);
+  CallDone(call->id);
 }
 
 void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadline,
@@ -162,13 +163,14 @@ void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadli
   {
     absl::MutexLock lock(&mu_);
     accepted = !shut_down_;
-    if (accepted) calls_[call.get()] = call;
+    if (accepted) AdoptLocked(call);
   }
   if (!accepted) {
     call->done(ShuttingDown());
     return;
   }
-  SearchCall* raw = call.get();  // kept alive by calls_ until CallDone
+  SearchCall* raw = call.get();  // owned by calls_ until CallDone
+  call.reset();
   stub_->async()->SearchNearby(&raw->context, &raw->request, &raw->response,
                                [this, raw](grpc::Status status) {
                                  if (status.ok()) {
@@ -176,24 +178,30 @@ void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadli
                                  } else {
                                    raw->done(FromGrpcStatus(status));
                                  }
-                                 CallDone(raw);
+                                 CallDone(raw->id);
                                });
 }
 
-void NodeClient::CallDone(Call* call) {
+void NodeClient::AdoptLocked(std::shared_ptr<Call> call) {
+  call->id = next_call_id_++;
+  ++calls_alive_;
+  calls_.emplace(call->id, std::move(call));
+}
+
+void NodeClient::CallDone(uint64_t id) {
   std::shared_ptr<Call> last;
   {
     absl::MutexLock lock(&mu_);
-    auto it = calls_.find(call);
-    if (it == calls_.end()) return;
-    last = std::move(it->second);  // the entry stays, empty, until the call is gone
+    auto it = calls_.find(id);
+    last = std::move(it->second);
+    calls_.erase(it);
   }
   // Destroy the call (its ClientContext holds a channel reference) before Shutdown may return:
   // if the channel's last reference were dropped here, on a gRPC callback thread, gRPC 1.51 would
   // tear down its callback queue from one of that queue's own threads and abort.
   last.reset();
   absl::MutexLock lock(&mu_);
-  calls_.erase(call);
+  --calls_alive_;
 }
 
 void NodeClient::Shutdown() {
@@ -203,9 +211,7 @@ void NodeClient::Shutdown() {
     absl::MutexLock lock(&mu_);
     shut_down_ = true;
     queued.swap(queue_);
-    for (auto& [raw, call] : calls_) {
-      if (call != nullptr) in_flight.push_back(call);
-    }
+    for (auto& [id, call] : calls_) in_flight.push_back(call);
   }
   for (PendingReport& report : queued) report.done(ShuttingDown());
   // Outside the lock: cancelling may run a call's callback on this thread.
@@ -213,10 +219,9 @@ void NodeClient::Shutdown() {
   in_flight.clear();
   absl::MutexLock lock(&mu_);
   // Cancelled calls complete promptly; the bound only guards against a stuck library.
-  mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](std::map<Call*, std::shared_ptr<Call>>* calls) { return calls->empty(); }, &calls_),
-      absl::Seconds(5));
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](int* alive) { return *alive == 0; }, &calls_alive_),
+                       absl::Seconds(5));
 }
 
 }  // namespace herd::gateway

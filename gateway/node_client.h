@@ -73,10 +73,11 @@ class NodeClient {
     ReportCallback done;
     absl::Time deadline;
   };
-  // One RPC in flight. Shared so Shutdown can cancel it outside the lock while its callback may
-  // be finishing on another thread.
+  // One RPC in flight. Owned by `calls_` from the moment it is sent until its callback is done;
+  // shared only so Shutdown can cancel it outside the lock while that callback may be running.
   struct Call {
     virtual ~Call() = default;
+    uint64_t id = 0;  // its key in `calls_`; never reused, unlike the call's address
     grpc::ClientContext context;
   };
   struct BatchCall;
@@ -88,8 +89,10 @@ class NodeClient {
   // Sends batches while slots are free; runs callbacks of expired reports outside the lock.
   void Pump();
   void FinishBatch(BatchCall* call, const grpc::Status& status);
-  // Forgets a finished call; the last thing a call's callback does with `this`.
-  void CallDone(Call* call) ABSL_LOCKS_EXCLUDED(mu_);
+  // Registers a call about to be sent: it is owned by `calls_` until CallDone.
+  void AdoptLocked(std::shared_ptr<Call> call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops a finished call and destroys it; the last thing a call's callback does with `this`.
+  void CallDone(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -98,8 +101,12 @@ class NodeClient {
   mutable absl::Mutex mu_;
   std::deque<PendingReport> queue_ ABSL_GUARDED_BY(mu_);
   int batches_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  // Every call in flight, so Shutdown can cancel them (an empty entry: being destroyed).
-  std::map<Call*, std::shared_ptr<Call>> calls_ ABSL_GUARDED_BY(mu_);
+  // Every call in flight, by id, so Shutdown can cancel them.
+  std::map<uint64_t, std::shared_ptr<Call>> calls_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_call_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Calls adopted and not yet destroyed: a call leaves `calls_` before it is destroyed (outside
+  // the lock), and Shutdown must not return before the last one is gone.
+  int calls_alive_ ABSL_GUARDED_BY(mu_) = 0;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t batches_sent_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reports_sent_ ABSL_GUARDED_BY(mu_) = 0;
