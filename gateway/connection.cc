@@ -8,12 +8,12 @@
 
 namespace herd::gateway {
 
-Connection::Connection(asio::ip::tcp::socket socket, uint64_t id, NodeClient* node, AsyncLog* log,
+Connection::Connection(asio::ip::tcp::socket socket, uint64_t id, NodeRoute* route, AsyncLog* log,
                        const ConnectionLimits& limits)
     : socket_(std::move(socket)),
       linger_timer_(socket_.get_executor()),
       id_(id),
-      node_(node),
+      route_(route),
       log_(log),
       limits_(limits),
       decoder_(limits.max_line_bytes) {}
@@ -93,9 +93,9 @@ void Connection::HandleLine(DecodedLine line) {
       uint64_t seq = AddSlot();
       reports_in_flight_.insert(seq);
       // Runs on a gRPC thread: format there, then hop back onto this connection's strand.
-      node_->Report(std::move(request), [self = shared_from_this(), seq,
-                                         line = std::move(line.text)](
-                                            absl::StatusOr<v1::ReportResponse> response) {
+      route_->Report(std::move(request), [self = shared_from_this(), seq,
+                                          line = std::move(line.text)](
+                                             absl::StatusOr<v1::ReportResponse> response) {
         std::string reply = response.ok() && response->has_stamp()
                                 ? FormatIamatReply(response->stamp())
                                 : FormatInvalidReply(line);
@@ -112,7 +112,7 @@ void Connection::HandleLine(DecodedLine line) {
       search.request.set_radius_km(command.radius_km);
       search.request.set_max_results(command.max_results);
       search.line = std::move(line.text);
-      search.deadline = absl::Now() + node_->request_timeout();
+      search.deadline = absl::Now() + route_->request_timeout();
       waiting_searches_.push_back(std::move(search));
       StartReadySearches();
       return;
@@ -137,7 +137,7 @@ void Connection::StartReadySearches() {
     PendingSearch search = std::move(waiting_searches_.front());
     waiting_searches_.pop_front();
     uint64_t seq = search.seq;
-    node_->SearchNearby(
+    route_->SearchNearby(
         std::move(search.request), search.deadline,
         [self = shared_from_this(), seq,
          line = std::move(search.line)](absl::StatusOr<v1::SearchNearbyResponse> response) {

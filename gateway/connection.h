@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "gateway/command_parser.h"
 #include "gateway/line_decoder.h"
-#include "gateway/node_client.h"
+#include "gateway/node_route.h"
 #include "services/core/async_log.h"
 
 namespace herd::gateway {
@@ -40,7 +40,7 @@ struct ConnectionLimits {
 // written, then the sending side is shut down.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::ip::tcp::socket socket, uint64_t id, NodeClient* node, AsyncLog* log,
+  Connection(asio::ip::tcp::socket socket, uint64_t id, NodeRoute* route, AsyncLog* log,
              const ConnectionLimits& limits);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -83,7 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   asio::steady_timer linger_timer_;
   const uint64_t id_;
-  NodeClient* const node_;
+  NodeRoute* const route_;
   AsyncLog* const log_;
   const ConnectionLimits limits_;
   LineDecoder decoder_;

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/connection.h"
 #include "gateway/node_client.h"
+#include "gateway/node_route.h"
 #include "gateway/text_server.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
@@ -76,11 +78,11 @@ void RaiseFileLimit() {
   }
 }
 
-// Everything serving one node: its log, its gRPC client and its listener.
+// Everything serving one node's text address: its log, its route and its listener.
 struct ServedNode {
   std::string name;
   std::unique_ptr<AsyncLog> log;
-  std::unique_ptr<NodeClient> client;
+  std::unique_ptr<NodeRoute> route;
   std::unique_ptr<TextServer> server;
 };
 
@@ -122,9 +124,25 @@ int Run(int argc, char** argv) {
   if (gateway.max_line_bytes() > 0) limits.max_line_bytes = gateway.max_line_bytes();
   absl::Duration timeout =
       absl::Milliseconds(gateway.request_timeout_ms() > 0 ? gateway.request_timeout_ms() : 3000);
+  absl::Duration down_grace =
+      absl::Milliseconds(gateway.node_down_grace_ms() > 0 ? gateway.node_down_grace_ms() : 500);
 
   // Declared first so it outlives everything that posts to it.
   asio::io_context io;
+  // One client per node that a served address may send lines to: its own node and its fallbacks.
+  std::map<std::string, std::unique_ptr<NodeClient>> clients;
+  auto client_for = [&](const std::string& name) {
+    std::unique_ptr<NodeClient>& client = clients[name];
+    if (client == nullptr) {
+      NodeClient::Options options;
+      options.node_name = name;
+      options.grpc_address = config->FindNode(name)->grpc_address();
+      options.request_timeout = timeout;
+      options.down_grace = down_grace;
+      client = std::make_unique<NodeClient>(options);
+    }
+    return client.get();
+  };
   std::vector<ServedNode> served;
   for (const v1::NodeConfig* node : nodes) {
     ServedNode entry;
@@ -136,13 +154,13 @@ int Run(int argc, char** argv) {
       return 1;
     }
     entry.log = std::move(*log);
-    NodeClient::Options options;
-    options.node_name = node->name();
-    options.grpc_address = node->grpc_address();
-    options.request_timeout = timeout;
-    entry.client = std::make_unique<NodeClient>(options);
+    std::vector<NodeClient*> fallbacks;
+    for (const std::string& fallback : node->gateway_fallbacks()) {
+      fallbacks.push_back(client_for(fallback));
+    }
+    entry.route = std::make_unique<NodeRoute>(client_for(node->name()), std::move(fallbacks));
     absl::StatusOr<std::unique_ptr<TextServer>> server =
-        TextServer::Listen(io, node->text_address(), entry.client.get(), entry.log.get(), limits);
+        TextServer::Listen(io, node->text_address(), entry.route.get(), entry.log.get(), limits);
     if (!server.ok()) {
       std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
                    std::string(server.status().message()).c_str());
@@ -152,6 +170,24 @@ int Run(int argc, char** argv) {
     entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
                                   node->text_address(), ", node at ", node->grpc_address()));
     served.push_back(std::move(entry));
+  }
+  // Down/up changes of every node a route uses: logged, and with refuse_connections_when_down
+  // the listener closes while no node of its route can take a line.
+  for (ServedNode& entry : served) {
+    for (NodeClient* client : entry.route->nodes()) {
+      client->AddDownListener(
+          [&entry, client, refuse = gateway.refuse_connections_when_down()](bool down) {
+            entry.log->Write(absl::StrCat("node ", client->node_name(), " ",
+                                          down ? "is unreachable" : "is reachable again",
+                                          client == &entry.route->node() ? "" : " (a fallback)"));
+            if (!refuse) return;
+            if (entry.route->all_down()) {
+              entry.server->Pause();
+            } else {
+              entry.server->Resume();
+            }
+          });
+    }
   }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -174,13 +210,16 @@ int Run(int argc, char** argv) {
   io.run();
   for (std::thread& thread : threads) thread.join();
 
-  // Stopped: listeners close with their servers; calls in flight are cancelled and their
-  // callbacks drained before the connections they reference go away with `io`.
+  // Stopped: calls in flight are cancelled and their callbacks drained before the connections
+  // they reference go away with `io`; clients first, as their watchers' listeners use the
+  // servers. Listeners close with their servers.
+  for (auto& [name, client] : clients) client->Shutdown();
+  for (ServedNode& node : served) node.server.reset();
   for (ServedNode& node : served) {
-    node.server.reset();
-    node.client->Shutdown();
-    node.log->Write(absl::StrCat("gateway stopped; ", node.client->reports_sent(),
-                                 " reports sent in ", node.client->batches_sent(), " batches"));
+    NodeClient& own = node.route->node();
+    node.log->Write(absl::StrCat("gateway stopped; ", own.reports_sent(), " reports sent to ",
+                                 own.node_name(), " in ", own.batches_sent(), " batches; ",
+                                 node.route->handed_over(), " requests handed to fallbacks"));
   }
   return 0;
 }

@@ -3,18 +3,21 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/node_reachability.h"
 #include "herd/v1/location_service.grpc.pb.h"
 
 namespace herd::gateway {
@@ -32,6 +35,11 @@ namespace herd::gateway {
 // scheduling): its deadline is fixed when it is queued, a batch's RPC deadline is the earliest of
 // its reports', and reports whose deadline passed while queued fail without an RPC. Callbacks run
 // on gRPC or caller threads and must not block (the gateway posts them to the connection).
+//
+// A thread watches the channel. Once the node has been unreachable for `down_grace` (see
+// NodeReachability), the client is down: queued requests fail, calls waiting for the node are
+// cancelled, and new requests fail at once with UNAVAILABLE instead of waiting out their
+// deadline. It is up again as soon as the channel reconnects, which the watcher keeps trying.
 class NodeClient {
  public:
   struct Options {
@@ -41,9 +49,12 @@ class NodeClient {
     size_t max_batch_reports = 4096;
     size_t max_batch_bytes = 2 << 20;  // stays well under gRPC's 4 MiB message limit
     int max_batches_in_flight = 4;
+    absl::Duration down_grace = absl::Milliseconds(500);
   };
   using ReportCallback = std::function<void(absl::StatusOr<v1::ReportResponse>)>;
   using SearchCallback = std::function<void(absl::StatusOr<v1::SearchNearbyResponse>)>;
+  // Told whether the node is now down, from the watcher thread; must not block.
+  using DownListener = std::function<void(bool down)>;
 
   explicit NodeClient(Options options);
   // Cancels outstanding calls and waits for their callbacks (see Shutdown).
@@ -58,6 +69,12 @@ class NodeClient {
   // `deadline` is usually now + request_timeout(); a caller that held the request back passes
   // the deadline it started with.
   void SearchNearby(v1::SearchNearbyRequest request, absl::Time deadline, SearchCallback done);
+
+  // Whether the node counts as down now (see the class comment).
+  bool down() const { return down_.load(std::memory_order_relaxed); }
+  // Adds a listener for down/up changes. Call before requests flow; listeners live as long as
+  // the client.
+  void AddDownListener(DownListener listener);
 
   // Fails queued requests, cancels calls in flight and waits (bounded) until every callback has
   // returned; later requests fail at once. Safe to call more than once.
@@ -93,6 +110,12 @@ class NodeClient {
   void AdoptLocked(std::shared_ptr<Call> call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops a finished call and destroys it; the last thing a call's callback does with `this`.
   void CallDone(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
+  // Fails every queued request with `error` and cancels every call in flight.
+  void FailAll(std::deque<PendingReport> queued, const absl::Status& error)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The watcher thread: feeds channel states to `reachability_` and acts on down/up changes.
+  void WatchChannel();
+  absl::Status RefusalLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -110,6 +133,10 @@ class NodeClient {
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t batches_sent_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reports_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  NodeReachability reachability_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> down_{false};  // written under mu_, read anywhere
+  std::vector<DownListener> down_listeners_ ABSL_GUARDED_BY(mu_);
+  std::thread watcher_;
 };
 
 }  // namespace herd::gateway

@@ -58,6 +58,21 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
       }
     }
   }
+  for (int i = 0; i < config.nodes_size(); ++i) {
+    const v1::NodeConfig& node = config.nodes(i);
+    std::set<std::string> fallbacks;
+    for (int j = 0; j < node.gateway_fallbacks_size(); ++j) {
+      const std::string& fallback = node.gateway_fallbacks(j);
+      std::string field = absl::StrCat("nodes[", i, "].gatewayFallbacks[", j, "]");
+      if (!names.count(fallback)) {
+        return Invalid(field, absl::StrCat("unknown node \"", fallback, "\""));
+      }
+      if (fallback == node.name()) return Invalid(field, "names the node itself");
+      if (!fallbacks.insert(fallback).second) {
+        return Invalid(field, absl::StrCat("\"", fallback, "\" is named twice"));
+      }
+    }
+  }
   std::set<std::pair<std::string, std::string>> links;
   for (int i = 0; i < config.links_size(); ++i) {
     const v1::LinkConfig& link = config.links(i);

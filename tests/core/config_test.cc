@@ -98,6 +98,27 @@ TEST(HerdConfig, ErrorsNameTheBadField) {
             std::string::npos);
 }
 
+TEST(HerdConfig, GatewayFallbacksNameOtherConfiguredNodes) {
+  const std::string bravo = "\"textAddress\": \"127.0.0.1:12001\"";
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(
+      Replace(kValid, bravo, bravo + ", \"gatewayFallbacks\": [\"Charlie\", \"Alpha\"]"), "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->FindNode("Bravo")->gateway_fallbacks_size(), 2);
+  EXPECT_EQ(config->FindNode("Bravo")->gateway_fallbacks(0), "Charlie");
+
+  EXPECT_NE(ErrorOf(Replace(kValid, bravo, bravo + ", \"gatewayFallbacks\": [\"Zulu\"]"))
+                .find("nodes[1].gatewayFallbacks[0]: unknown node \"Zulu\""),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(Replace(kValid, bravo, bravo + ", \"gatewayFallbacks\": [\"Alpha\", \"Bravo\"]"))
+          .find("nodes[1].gatewayFallbacks[1]: names the node itself"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(Replace(kValid, bravo, bravo + ", \"gatewayFallbacks\": [\"Alpha\", \"Alpha\"]"))
+          .find("nodes[1].gatewayFallbacks[1]"),
+      std::string::npos);
+}
+
 TEST(HerdConfig, MissingFileIsAClearError) {
   absl::StatusOr<HerdConfig> config = HerdConfig::Load("/nonexistent/herd.json");
   ASSERT_FALSE(config.ok());

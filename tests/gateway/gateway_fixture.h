@@ -1,6 +1,7 @@
 #ifndef HERD_TESTS_GATEWAY_GATEWAY_FIXTURE_H_
 #define HERD_TESTS_GATEWAY_GATEWAY_FIXTURE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,15 +29,17 @@ class GatewayFakeNodeTest : public ::testing::Test {
     node_->set_receive_time(Instant{1520023935, 182837383});
   }
 
-  // Writes the config and starts `herd-gateway --node Goloman`.
+  // Writes the config and starts `herd-gateway --node Goloman`; `edit` may change the config.
   void StartGateway(int max_line_bytes = 0, int request_timeout_ms = 0,
-                    const std::string& grpc_address = "") {
+                    const std::string& grpc_address = "",
+                    const std::function<void(herd::testing::HerdSpec&)>& edit = nullptr) {
     herd::testing::HerdSpec spec;
     spec.nodes.push_back(
         {"Goloman", grpc_address.empty() ? node_->address() : grpc_address, text_address_});
     spec.log_dir = dir_.path() + "/logs";
     spec.max_line_bytes = max_line_bytes;
     spec.request_timeout_ms = request_timeout_ms;
+    if (edit) edit(spec);
     config_path_ = dir_.path() + "/herd.json";
     herd::testing::WriteFile(config_path_, herd::testing::HerdConfigJson(spec));
     gateway_ = herd::testing::StartGateway(config_path_, "Goloman", {text_address_},

@@ -8,9 +8,14 @@ namespace herd::testing {
 std::string HerdConfigJson(const HerdSpec& spec) {
   std::vector<std::string> nodes;
   for (const NodeAddresses& node : spec.nodes) {
+    std::string fallbacks;
+    if (!node.gateway_fallbacks.empty()) {
+      fallbacks = absl::StrCat(R"(, "gatewayFallbacks": [")",
+                               absl::StrJoin(node.gateway_fallbacks, R"(", ")"), R"("])");
+    }
     nodes.push_back(absl::StrCat(R"({"name": ")", node.name, R"(", "grpcAddress": ")",
                                  node.grpc_address, R"(", "textAddress": ")", node.text_address,
-                                 R"("})"));
+                                 R"(")", fallbacks, "}"));
   }
   std::vector<std::string> links;
   for (const auto& [a, b] : spec.links) {
@@ -21,6 +26,12 @@ std::string HerdConfigJson(const HerdSpec& spec) {
     gateway.push_back(absl::StrCat(R"("maxLineBytes": )", spec.max_line_bytes));
   if (spec.request_timeout_ms > 0) {
     gateway.push_back(absl::StrCat(R"("requestTimeoutMs": )", spec.request_timeout_ms));
+  }
+  if (spec.node_down_grace_ms > 0) {
+    gateway.push_back(absl::StrCat(R"("nodeDownGraceMs": )", spec.node_down_grace_ms));
+  }
+  if (spec.refuse_connections_when_down) {
+    gateway.push_back(R"("refuseConnectionsWhenDown": true)");
   }
   std::string json =
       absl::StrCat("{\n  \"nodes\": [", absl::StrJoin(nodes, ",\n    "), "],\n  \"links\": [",

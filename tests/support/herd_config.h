@@ -11,6 +11,7 @@ struct NodeAddresses {
   std::string name;
   std::string grpc_address;
   std::string text_address;
+  std::vector<std::string> gateway_fallbacks = {};
 };
 
 struct HerdSpec {
@@ -19,7 +20,9 @@ struct HerdSpec {
   std::string log_dir;
   int max_line_bytes = 0;      // 0: the default
   int request_timeout_ms = 0;  // 0: the default
-  std::string places_json;     // raw JSON value of "places", empty for none
+  int node_down_grace_ms = 0;  // 0: the default
+  bool refuse_connections_when_down = false;
+  std::string places_json;  // raw JSON value of "places", empty for none
 };
 
 // The herd config JSON for `spec`.

@@ -24,6 +24,11 @@ TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string plac
   WriteFile(config_path_, HerdConfigJson(spec_));
 }
 
+void TestHerd::Configure(const std::function<void(HerdSpec&)>& edit) {
+  edit(spec_);
+  WriteFile(config_path_, HerdConfigJson(spec_));
+}
+
 const std::string& TestHerd::grpc_address(const std::string& name) const {
   for (const NodeAddresses& node : spec_.nodes) {
     if (node.name == name) return node.grpc_address;

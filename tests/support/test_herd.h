@@ -32,6 +32,10 @@ class TestHerd {
   static std::vector<std::string> DefaultNames();
   static Links DefaultLinks();
 
+  // Changes the herd's config (e.g. gateway options) and rewrites its file; for processes
+  // started afterwards.
+  void Configure(const std::function<void(HerdSpec&)>& edit);
+
   // Starts a node's process and waits until its gRPC port accepts connections.
   void Start(const std::string& name);
   void StartAll();
