@@ -62,6 +62,21 @@ class GatewayNodeDownTest : public GatewayFakeNodeTest {
         absl::Seconds(10));
   }
 
+  // Waits (bounded) until a line is answered by the node again; says what came back if not.
+  ::testing::AssertionResult ServedAgain() {
+    std::string last;
+    if (Eventually(
+            [&] {
+              absl::StatusOr<std::string> reply = Exchange(text_address_, kKiwi);
+              last = reply.ok() ? *reply : reply.status().ToString();
+              return last == kKiwiAt;
+            },
+            absl::Seconds(5))) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "last reply: " << last;
+  }
+
   std::string grpc_address_;
 };
 
@@ -83,15 +98,7 @@ TEST_F(GatewayNodeDownTest, AnswersAtOnceWhileTheNodeIsDownAndServesItWhenItRetu
   }
 
   RestartNode();
-  std::string last;
-  EXPECT_TRUE(Eventually(
-      [&] {
-        absl::StatusOr<std::string> reply = Exchange(text_address_, kKiwi);
-        last = reply.ok() ? *reply : reply.status().ToString();
-        return last == kKiwiAt;
-      },
-      absl::Seconds(5)))
-      << last;
+  EXPECT_TRUE(ServedAgain());
   EXPECT_TRUE(LogSays("node Goloman is reachable again"));
 }
 
@@ -183,15 +190,7 @@ TEST_F(GatewayNodeDownTest, RefusesConnectionsWhileTheNodeIsDown) {
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
 
   RestartNode();
-  std::string last;
-  EXPECT_TRUE(Eventually(
-      [&] {
-        absl::StatusOr<std::string> r = Exchange(text_address_, kKiwi);
-        last = r.ok() ? *r : r.status().ToString();
-        return last == kKiwiAt;
-      },
-      absl::Seconds(5)))
-      << last;
+  EXPECT_TRUE(ServedAgain());
   EXPECT_TRUE(LogSays("accepting connections on"));
 }
 
