@@ -29,7 +29,8 @@ void Connection::Start() {
 }
 
 void Connection::LogLine(absl::string_view direction, absl::string_view bytes) {
-  log_->Write(absl::StrCat("conn ", id_, " ", direction, " ", bytes));
+  // One line per text line: sampled or left out by the config's log.stampLines.
+  log_->WriteStamp(absl::StrCat("conn ", id_, " ", direction, " ", bytes));
 }
 
 void Connection::MaybeRead() {

@@ -4,7 +4,8 @@
 //   herd-gateway --config FILE [--node NAME] [--threads N]
 //
 // With --node, serves that node's text address only (a sidecar per node); without it, serves
-// every node of the config in one process. SIGINT/SIGTERM close the listeners and exit.
+// every node of the config in one process. SIGINT/SIGTERM close the listeners and exit; SIGHUP
+// reopens the log files.
 
 #include <sys/resource.h>
 
@@ -13,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +31,7 @@
 #include "gateway/text_server.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
+#include "services/core/log_options.h"
 
 namespace herd::gateway {
 namespace {
@@ -144,11 +147,12 @@ int Run(int argc, char** argv) {
     return client.get();
   };
   std::vector<ServedNode> served;
+  const AsyncLog::Options log_options = LogOptionsFrom(config->proto().log());
   for (const v1::NodeConfig* node : nodes) {
     ServedNode entry;
     entry.name = node->name();
     std::string log_path = absl::StrCat(config->log_dir(), "/gateway-", node->name(), ".log");
-    absl::StatusOr<std::unique_ptr<AsyncLog>> log = AsyncLog::Open(log_path);
+    absl::StatusOr<std::unique_ptr<AsyncLog>> log = AsyncLog::Open(log_path, log_options);
     if (!log.ok()) {
       std::fprintf(stderr, "herd-gateway: %s\n", std::string(log.status().message()).c_str());
       return 1;
@@ -168,7 +172,8 @@ int Run(int argc, char** argv) {
     }
     entry.server = std::move(*server);
     entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
-                                  node->text_address(), ", node at ", node->grpc_address()));
+                                  node->text_address(), ", node at ", node->grpc_address(), "; ",
+                                  DescribeStampLines(log_options)));
     served.push_back(std::move(entry));
   }
   // Down/up changes of every node a route uses: logged, and with refuse_connections_when_down
@@ -194,6 +199,15 @@ int Run(int argc, char** argv) {
   signals.async_wait([&io](const asio::error_code& error, int signal) {
     if (!error) io.stop();
   });
+  // SIGHUP: reopen every log file (logrotate moved them away), then wait for the next one.
+  asio::signal_set reopen_signal(io, SIGHUP);
+  std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& error,
+                                                                    int) {
+    if (error) return;
+    for (ServedNode& node : served) node.log->Reopen();
+    reopen_signal.async_wait(on_hangup);
+  };
+  reopen_signal.async_wait(on_hangup);
   for (ServedNode& node : served) {
     node.server->Start();
     std::printf("herd-gateway: %s text on %s -> gRPC %s\n", node.name.c_str(),

@@ -1,7 +1,10 @@
 #include "services/core/async_log.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -10,18 +13,42 @@
 
 namespace herd {
 
+namespace {
+
+uint64_t FileSize(std::FILE* file) {
+  struct stat st;
+  return fstat(fileno(file), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+std::string NowForNote() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone());
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<AsyncLog>> AsyncLog::Open(const std::string& path,
-                                                         size_t max_pending_bytes) {
+                                                         const Options& options) {
   std::FILE* file = std::fopen(path.c_str(), "a");
   if (file == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("cannot open log file ", path, ": ", std::strerror(errno)));
   }
-  return std::unique_ptr<AsyncLog>(new AsyncLog(file, max_pending_bytes));
+  return std::unique_ptr<AsyncLog>(new AsyncLog(file, path, options));
 }
 
-AsyncLog::AsyncLog(std::FILE* file, size_t max_pending_bytes)
-    : file_(file), max_pending_bytes_(max_pending_bytes), writer_([this] { WriterLoop(); }) {}
+absl::StatusOr<std::unique_ptr<AsyncLog>> AsyncLog::Open(const std::string& path,
+                                                         size_t max_pending_bytes) {
+  Options options;
+  options.max_pending_bytes = max_pending_bytes;
+  return Open(path, options);
+}
+
+AsyncLog::AsyncLog(std::FILE* file, std::string path, const Options& options)
+    : path_(std::move(path)),
+      options_(options),
+      file_(file),
+      file_bytes_(FileSize(file)),
+      writer_([this] { WriterLoop(); }) {}
 
 AsyncLog::~AsyncLog() {
   {
@@ -29,7 +56,7 @@ AsyncLog::~AsyncLog() {
     stopping_ = true;
   }
   writer_.join();
-  std::fclose(file_);
+  if (file_ != nullptr) std::fclose(file_);
 }
 
 namespace {
@@ -79,11 +106,43 @@ void AppendEscaped(absl::string_view line, std::string* out) {
 }  // namespace
 
 void AsyncLog::Write(absl::string_view line) {
+  if (!options_.stamp_line_prefixes.empty() && IsStampLine(line)) {
+    WriteStamp(line);
+    return;
+  }
+  Append(line);
+}
+
+void AsyncLog::WriteStamp(absl::string_view line) {
+  switch (options_.stamp_lines) {
+    case StampLines::kAll:
+      break;
+    case StampLines::kNone:
+      return;
+    case StampLines::kSampled:
+      if (stamp_lines_seen_.fetch_add(1, std::memory_order_relaxed) %
+              std::max<uint32_t>(options_.stamp_sample_every, 1) !=
+          0) {
+        return;
+      }
+      break;
+  }
+  Append(line);
+}
+
+bool AsyncLog::IsStampLine(absl::string_view line) const {
+  for (const std::string& prefix : options_.stamp_line_prefixes) {
+    if (line.size() >= prefix.size() && line.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
+void AsyncLog::Append(absl::string_view line) {
   char timestamp[40];
   const size_t timestamp_size = FormatTimestamp(absl::Now(), timestamp);
   // Straight into the shared buffer: no per-line allocation on the data path.
   absl::MutexLock lock(&mu_);
-  if (pending_.size() + timestamp_size + line.size() + 1 > max_pending_bytes_) {
+  if (pending_.size() + timestamp_size + line.size() + 1 > options_.max_pending_bytes) {
     ++dropped_;
     return;
   }
@@ -104,11 +163,16 @@ void AsyncLog::Flush() {
       &wait_for));
 }
 
+void AsyncLog::Reopen() {
+  absl::MutexLock lock(&mu_);
+  reopen_requested_ = true;
+}
+
 void AsyncLog::WriterLoop() {
   std::string batch;
   for (;;) {
     uint64_t dropped = 0;
-    bool stop;
+    bool stop, reopen;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(this, &AsyncLog::HasWork), absl::Milliseconds(200));
@@ -116,17 +180,19 @@ void AsyncLog::WriterLoop() {
       batch.swap(pending_);
       dropped = dropped_;
       dropped_ = 0;
+      reopen = reopen_requested_;
+      reopen_requested_ = false;
       stop = stopping_ && batch.empty();
       ++written_seq_;
     }
+    if (reopen || file_ == nullptr) ReopenFile();
+    if (reopen) WriteToFile(absl::StrCat(NowForNote(), "log: reopened ", path_, "\n"));
     if (dropped > 0) {
-      std::string note =
-          absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ ", absl::Now(), absl::UTCTimeZone()),
-                       "log: dropped ", dropped, " lines while the disk was behind\n");
-      std::fwrite(note.data(), 1, note.size(), file_);
+      WriteToFile(absl::StrCat(NowForNote(), "log: dropped ", dropped,
+                               " lines while the disk was behind\n"));
     }
-    if (!batch.empty()) std::fwrite(batch.data(), 1, batch.size(), file_);
-    std::fflush(file_);
+    if (!batch.empty()) WriteToFile(batch);
+    if (file_ != nullptr) std::fflush(file_);
     batch.clear();
     {
       absl::MutexLock lock(&mu_);
@@ -134,6 +200,51 @@ void AsyncLog::WriterLoop() {
     }
     if (stop) return;
   }
+}
+
+void AsyncLog::WriteToFile(absl::string_view data) {
+  const uint64_t limit = options_.max_file_bytes;
+  while (!data.empty() && file_ != nullptr) {
+    absl::string_view chunk = data;
+    if (limit > 0 && file_bytes_ + data.size() > limit) {
+      // The whole lines that still fit; at least one line when the file is empty.
+      const uint64_t room = file_bytes_ < limit ? limit - file_bytes_ : 0;
+      size_t cut = room == 0 ? absl::string_view::npos : data.rfind('\n', room - 1);
+      if (cut == absl::string_view::npos) {
+        if (file_bytes_ > 0) {
+          Rotate();
+          continue;
+        }
+        cut = data.find('\n');
+      }
+      chunk = data.substr(0, cut == absl::string_view::npos ? data.size() : cut + 1);
+    }
+    std::fwrite(chunk.data(), 1, chunk.size(), file_);
+    file_bytes_ += chunk.size();
+    data.remove_prefix(chunk.size());
+  }
+}
+
+void AsyncLog::Rotate() {
+  std::fclose(file_);
+  file_ = nullptr;
+  const int files = std::max(options_.max_files, 1);
+  if (files == 1) {
+    std::remove(path_.c_str());
+  } else {
+    for (int i = files - 1; i >= 1; --i) {
+      std::string from = i == 1 ? path_ : absl::StrCat(path_, ".", i - 1);
+      std::rename(from.c_str(), absl::StrCat(path_, ".", i).c_str());
+    }
+  }
+  ReopenFile();
+}
+
+void AsyncLog::ReopenFile() {
+  if (file_ != nullptr) std::fclose(file_);
+  file_ = std::fopen(path_.c_str(), "a");
+  // Without a file, lines are lost until a later cycle manages to open it.
+  file_bytes_ = file_ != nullptr ? FileSize(file_) : 0;
 }
 
 }  // namespace herd

@@ -1,11 +1,13 @@
 #ifndef HERD_SERVICES_CORE_ASYNC_LOG_H_
 #define HERD_SERVICES_CORE_ASYNC_LOG_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -18,8 +20,33 @@ namespace herd {
 // format a line and append it to a buffer. Each line starts with an RFC 3339 UTC timestamp with
 // microseconds. If the writer falls more than `max_pending_bytes` behind, new lines are dropped
 // and counted (the count is logged when the writer catches up) instead of growing memory.
+//
+// The file rotates by size on the writer thread: when the next lines would take it past
+// `max_file_bytes`, <path> becomes <path>.1 (<path>.1 becomes <path>.2, ...), keeping
+// `max_files` files in all, so the log never takes more than about max_files * max_file_bytes
+// (a file exceeds the limit only by holding a single longer line). Reopen() (SIGHUP) makes the
+// writer reopen <path>, for logrotate-style tools that moved the file away.
+//
+// Per-stamp lines (WriteStamp, or Write of a line starting with one of `stamp_line_prefixes`)
+// follow `stamp_lines`: all written, one in `stamp_sample_every` written, or none.
 class AsyncLog {
  public:
+  enum class StampLines { kAll, kSampled, kNone };
+
+  struct Options {
+    size_t max_pending_bytes = 64 << 20;
+    // 0: never rotate.
+    uint64_t max_file_bytes = 64ull << 20;
+    // Files kept, the current one included (at least 1).
+    int max_files = 5;
+    StampLines stamp_lines = StampLines::kAll;
+    uint32_t stamp_sample_every = 100;
+    // Lines passed to Write() that start with one of these are per-stamp lines too.
+    std::vector<std::string> stamp_line_prefixes;
+  };
+
+  static absl::StatusOr<std::unique_ptr<AsyncLog>> Open(const std::string& path,
+                                                        const Options& options);
   static absl::StatusOr<std::unique_ptr<AsyncLog>> Open(const std::string& path,
                                                         size_t max_pending_bytes = 64 << 20);
   ~AsyncLog();  // flushes everything pending
@@ -29,25 +56,45 @@ class AsyncLog {
 
   // Appends one line. Control characters, non-ASCII bytes and the backslash become \xHH.
   void Write(absl::string_view line);
+  // Appends one per-stamp line, subject to Options::stamp_lines.
+  void WriteStamp(absl::string_view line);
 
   // Blocks until everything written so far is on disk (for tests and shutdown).
   void Flush();
 
+  // Asks the writer to close and reopen the file at its path (creating it if it was moved away).
+  // Returns at once; safe to call from any thread, not from a signal handler.
+  void Reopen();
+
+  const std::string& path() const { return path_; }
+
  private:
-  AsyncLog(std::FILE* file, size_t max_pending_bytes);
+  AsyncLog(std::FILE* file, std::string path, const Options& options);
+  void Append(absl::string_view line);
+  bool IsStampLine(absl::string_view line) const;
   void WriterLoop();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !pending_.empty() || stopping_ || flush_requests_ > 0;
+    return !pending_.empty() || stopping_ || flush_requests_ > 0 || reopen_requested_;
   }
+  // Writer thread only: writes `data` (whole lines), rotating before a line that would not fit.
+  void WriteToFile(absl::string_view data);
+  void Rotate();
+  void ReopenFile();
 
-  std::FILE* const file_;
-  const size_t max_pending_bytes_;
+  const std::string path_;
+  const Options options_;
+  std::atomic<uint64_t> stamp_lines_seen_{0};
+  // Writer thread only (and the constructor/destructor).
+  std::FILE* file_;
+  uint64_t file_bytes_ = 0;
+
   absl::Mutex mu_;
   std::string pending_ ABSL_GUARDED_BY(mu_);
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t written_seq_ ABSL_GUARDED_BY(mu_) = 0;  // batches handed to the writer
   uint64_t flushed_seq_ ABSL_GUARDED_BY(mu_) = 0;  // batches on disk
   uint64_t flush_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reopen_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
 };

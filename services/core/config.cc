@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/core/log_options.h"
 
 namespace herd {
 namespace {
@@ -89,6 +90,7 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
   }
   if (config.log_dir().empty()) return Invalid("logDir", "is empty");
   config.set_log_dir(ResolvePath(config.log_dir(), base_dir));
+  if (auto s = ValidateLogConfig(config.log()); !s.ok()) return s;
 
   v1::PlacesConfig* places = config.mutable_places();
   if (places->has_geonames()) {

@@ -72,7 +72,7 @@ absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
   }
   bool stored = store_->Merge(*stamp) == StampStore::MergeResult::kStored;
   std::string at_line = FormatAtLine(*stamp);
-  log_->Write(absl::StrCat("report ", at_line, stored ? " stored" : " stale"));
+  log_->WriteStamp(absl::StrCat("report ", at_line, stored ? " stored" : " stale"));
   if (stored) mesh_->Flood(*stamp, at_line, "");
   response->set_stored(stored);
   *response->mutable_stamp() = *std::move(stamp);

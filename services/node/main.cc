@@ -1,4 +1,4 @@
-// herd-node --config FILE --name NAME: one node of a herd.
+// herd-node --config FILE --name NAME: one node of a herd. SIGHUP reopens its log file.
 #include <signal.h>
 
 #include <cstdio>
@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -104,8 +105,9 @@ int main(int argc, char** argv) {
               config->log_dir().c_str(), name.c_str());
   std::fflush(stdout);
 
+  // SIGHUP reopens the log file (after logrotate moved it); SIGINT/SIGTERM stop the node.
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) (*node)->log().Reopen();
   (*node)->Shutdown();
   return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/core/log_options.h"
 
 namespace herd {
 
@@ -25,8 +26,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     return absl::UnavailableError(
         absl::StrCat("cannot create log directory ", config.log_dir(), ": ", error.message()));
   }
+  AsyncLog::Options log_options = LogOptionsFrom(config.proto().log());
+  // The per-stamp lines the peer links write (one per stamp sent and received).
+  log_options.stamp_line_prefixes = {"send ", "recv "};
   absl::StatusOr<std::unique_ptr<AsyncLog>> log =
-      AsyncLog::Open(absl::StrCat(config.log_dir(), "/", name, ".log"));
+      AsyncLog::Open(absl::StrCat(config.log_dir(), "/", name, ".log"), log_options);
   if (!log.ok()) return log.status();
   node->log_ = *std::move(log);
 
@@ -59,7 +63,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
         absl::StrCat("cannot listen on ", node_config->grpc_address(), " (in use?)"));
   }
   node->log_->Write(absl::StrCat("node ", name, " listening on ", node_config->grpc_address(),
-                                 " (port ", node->port_, ")"));
+                                 " (port ", node->port_, "); ", DescribeStampLines(log_options)));
   node->mesh_->Start();
   return node;
 }

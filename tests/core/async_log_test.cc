@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -58,6 +59,183 @@ TEST(AsyncLog, UnwritablePathIsAnError) {
   auto log = AsyncLog::Open("/nonexistent-dir/x.log");
   ASSERT_FALSE(log.ok());
   EXPECT_NE(log.status().message().find("/nonexistent-dir/x.log"), absl::string_view::npos);
+}
+
+// Sizes of <path>, <path>.1, ... that exist, in that order.
+std::vector<uint64_t> LogFileSizes(const std::string& path, int max_index) {
+  std::vector<uint64_t> sizes;
+  for (int i = 0; i <= max_index; ++i) {
+    std::string file = i == 0 ? path : absl::StrCat(path, ".", i);
+    std::error_code error;
+    uint64_t size = std::filesystem::file_size(file, error);
+    if (!error) sizes.push_back(size);
+  }
+  return sizes;
+}
+
+TEST(AsyncLog, RotatesBySizeKeepingAtMostMaxFiles) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/node.log";
+  AsyncLog::Options options;
+  options.max_file_bytes = 4096;
+  options.max_files = 3;
+  auto log = AsyncLog::Open(path, options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  int written = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 50; ++i) (*log)->Write(absl::StrCat("line ", written++, " of the test"));
+    (*log)->Flush();
+  }
+  std::vector<uint64_t> sizes = LogFileSizes(path, 5);
+  ASSERT_EQ(sizes.size(), 3u);  // node.log, node.log.1, node.log.2 and nothing beyond
+  for (uint64_t size : sizes) {
+    EXPECT_LE(size, 4096u);
+    EXPECT_GT(size, 0u);
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + ".3"));
+  // The newest lines are in node.log, the ones before in node.log.1, whole lines only.
+  std::vector<std::string> current =
+      absl::StrSplit(testing::ReadFile(path), '\n', absl::SkipEmpty());
+  std::vector<std::string> previous =
+      absl::StrSplit(testing::ReadFile(path + ".1"), '\n', absl::SkipEmpty());
+  ASSERT_FALSE(current.empty());
+  ASSERT_FALSE(previous.empty());
+  EXPECT_NE(current.back().find(absl::StrCat("line ", written - 1, " of the test")),
+            std::string::npos);
+  for (const std::vector<std::string>* lines : {&current, &previous}) {
+    for (const std::string& line : *lines) {
+      EXPECT_NE(line.find(" of the test"), std::string::npos) << line;
+    }
+  }
+  // Consecutive: the first line of node.log follows the last line of node.log.1.
+  auto number = [](const std::string& line) {
+    size_t at = line.find("line ") + 5;
+    return std::stoi(line.substr(at, line.find(' ', at) - at));
+  };
+  EXPECT_EQ(number(current.front()), number(previous.back()) + 1);
+}
+
+TEST(AsyncLog, OneBigBatchIsSplitAcrossFiles) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/burst.log";
+  AsyncLog::Options options;
+  options.max_file_bytes = 2048;
+  options.max_files = 4;
+  {
+    auto log = AsyncLog::Open(path, options);
+    ASSERT_TRUE(log.ok());
+    // Far more than one file's worth before the writer gets a chance to run.
+    for (int i = 0; i < 1000; ++i) (*log)->Write(absl::StrCat("burst ", i));
+  }
+  std::vector<uint64_t> sizes = LogFileSizes(path, 6);
+  ASSERT_EQ(sizes.size(), 4u);
+  for (uint64_t size : sizes) EXPECT_LE(size, 2048u);
+  EXPECT_NE(testing::ReadFile(path).find("burst 999\n"), std::string::npos);
+}
+
+TEST(AsyncLog, LineLongerThanTheLimitGetsAFileOfItsOwn) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/long.log";
+  AsyncLog::Options options;
+  options.max_file_bytes = 100;
+  options.max_files = 2;
+  auto log = AsyncLog::Open(path, options);
+  ASSERT_TRUE(log.ok());
+  (*log)->Write("short");
+  (*log)->Write(std::string(300, 'x'));
+  (*log)->Flush();
+  EXPECT_NE(testing::ReadFile(path).find(std::string(300, 'x')), std::string::npos);
+  EXPECT_NE(testing::ReadFile(path + ".1").find("short"), std::string::npos);
+  (*log)->Write("after");
+  (*log)->Flush();
+  EXPECT_EQ(testing::ReadFile(path).find('x'), std::string::npos);
+  EXPECT_NE(testing::ReadFile(path).find("after"), std::string::npos);
+}
+
+TEST(AsyncLog, AppendsToAnExistingFileAndCountsItsSize) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/old.log";
+  testing::WriteFile(path, std::string(1000, 'o') + "\n");
+  AsyncLog::Options options;
+  options.max_file_bytes = 1024;
+  options.max_files = 2;
+  auto log = AsyncLog::Open(path, options);
+  ASSERT_TRUE(log.ok());
+  (*log)->Write("this line does not fit after the old contents");
+  (*log)->Flush();
+  EXPECT_EQ(testing::ReadFile(path + ".1"), std::string(1000, 'o') + "\n");
+  EXPECT_NE(testing::ReadFile(path).find("does not fit"), std::string::npos);
+}
+
+TEST(AsyncLog, SingleFileRotationStartsAfresh) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/one.log";
+  AsyncLog::Options options;
+  options.max_file_bytes = 512;
+  options.max_files = 1;
+  auto log = AsyncLog::Open(path, options);
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 100; ++i) (*log)->Write(absl::StrCat("entry ", i));
+  (*log)->Flush();
+  EXPECT_LE(std::filesystem::file_size(path), 512u);
+  EXPECT_FALSE(std::filesystem::exists(path + ".1"));
+  EXPECT_NE(testing::ReadFile(path).find("entry 99\n"), std::string::npos);
+}
+
+TEST(AsyncLog, ReopenAfterTheFileWasMovedAway) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/moved.log";
+  auto log = AsyncLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  (*log)->Write("before the move");
+  (*log)->Flush();
+  std::filesystem::rename(path, path + ".moved");
+  (*log)->Write("after the move, before reopen");
+  (*log)->Flush();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  (*log)->Reopen();
+  (*log)->Write("after reopen");
+  (*log)->Flush();
+  std::string moved = testing::ReadFile(path + ".moved");
+  EXPECT_NE(moved.find("before the move"), std::string::npos);
+  EXPECT_NE(moved.find("after the move, before reopen"), std::string::npos);
+  EXPECT_EQ(moved.find("after reopen"), std::string::npos);
+  ASSERT_TRUE(std::filesystem::exists(path));
+  std::string reopened = testing::ReadFile(path);
+  EXPECT_NE(reopened.find("after reopen"), std::string::npos);
+  EXPECT_NE(reopened.find("log: reopened " + path), std::string::npos);
+}
+
+int CountLines(const std::string& text, absl::string_view needle) {
+  int count = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.find(needle) != absl::string_view::npos) ++count;
+  }
+  return count;
+}
+
+TEST(AsyncLog, StampLinesAllSampledOrNone) {
+  for (auto [mode, expected] :
+       {std::pair{AsyncLog::StampLines::kAll, 1000}, std::pair{AsyncLog::StampLines::kSampled, 10},
+        std::pair{AsyncLog::StampLines::kNone, 0}}) {
+    testing::TempDir dir;
+    std::string path = dir.path() + "/stamps.log";
+    AsyncLog::Options options;
+    options.stamp_lines = mode;
+    options.stamp_sample_every = 100;
+    options.stamp_line_prefixes = {"recv ", "send "};
+    auto log = AsyncLog::Open(path, options);
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 500; ++i) {
+      (*log)->WriteStamp(absl::StrCat("report AT x ", i));
+      (*log)->Write(absl::StrCat("recv AT y ", i));
+      (*log)->Write(absl::StrCat("link peer ", i));  // not a stamp line: always written
+    }
+    (*log)->Flush();
+    std::string text = testing::ReadFile(path);
+    EXPECT_EQ(CountLines(text, " AT "), expected) << static_cast<int>(mode);
+    EXPECT_EQ(CountLines(text, "link peer "), 500);
+  }
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ struct HerdSpec {
   int request_timeout_ms = 0;  // 0: the default
   int node_down_grace_ms = 0;  // 0: the default
   bool refuse_connections_when_down = false;
-  std::string places_json;  // raw JSON value of "places", empty for none
+  std::string places_json;     // raw JSON value of "places", empty for none
+  std::string log_json;        // raw JSON value of "log", empty for none
 };
 
 // The herd config JSON for `spec`.

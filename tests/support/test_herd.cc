@@ -12,7 +12,7 @@
 namespace herd::testing {
 
 TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json,
-                   int request_timeout_ms) {
+                   int request_timeout_ms, std::string log_json) {
   for (const std::string& name : names) {
     spec_.nodes.push_back({name, FreeLoopbackAddress(), FreeLoopbackAddress()});
   }
@@ -20,6 +20,7 @@ TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string plac
   spec_.log_dir = "logs";
   spec_.places_json = std::move(places_json);
   spec_.request_timeout_ms = request_timeout_ms;
+  spec_.log_json = std::move(log_json);
   config_path_ = dir_.path() + "/herd.json";
   WriteFile(config_path_, HerdConfigJson(spec_));
 }

@@ -24,9 +24,9 @@ class TestHerd {
   using Links = std::vector<std::pair<std::string, std::string>>;
 
   // `places_json` is the config's "places" object, or "" for none; `request_timeout_ms` the
-  // gateway's (0: the default).
+  // gateway's (0: the default); `log_json` the config's "log" object, or "" for none.
   TestHerd(std::vector<std::string> names, Links links, std::string places_json = "",
-           int request_timeout_ms = 0);
+           int request_timeout_ms = 0, std::string log_json = "");
 
   // The default topology: Goloman, Hands, Holiday, Welsh, Wilkes.
   static std::vector<std::string> DefaultNames();

@@ -1,0 +1,203 @@
+"""herd_client against real herd-node processes."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import Herd, wait_until
+from herd_client import (HerdClient, HerdDeadlineExceeded, HerdError, HerdFailedPrecondition,
+                         HerdInvalidArgument, HerdNotFound, HerdUnavailable, NodeClient,
+                         ReportResult, Stamp)
+
+AT_LINE = re.compile(r"^AT (\S+) [+-]\d+\.\d{9} (\S+) (\S+) (\S+)$")
+
+
+@pytest.fixture(scope="module")
+def client(herd):
+    with HerdClient.from_config(herd.config_path, timeout=3.0) as client:
+        assert wait_until(lambda: linked(client))
+        yield client
+
+
+def linked(client):
+    try:
+        status = client.status()
+    except HerdError:
+        return False
+    peers = {n.name: n.status.linked_peers for n in status.nodes if n.up}
+    return peers == {"Alpha": ["Bravo"], "Bravo": ["Alpha", "Charlie"], "Charlie": ["Bravo"]}
+
+
+def holds(node, client_id, client_time_text):
+    try:
+        return node.get(client_id).client_time_text == client_time_text
+    except HerdNotFound:
+        return False
+
+
+def test_report_at_one_node_read_back_at_another(client):
+    result = client.node("Alpha").report("kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                                         "1520023934.918963997")
+    assert isinstance(result, ReportResult)
+    assert result.stored
+    assert result.node == "Alpha"
+    stamp = result.stamp
+    assert isinstance(stamp, Stamp)
+    assert stamp.origin == "Alpha"
+    assert stamp.client_id == "kiwi.cs.ucla.edu"
+    assert stamp.location == "+34.068930-118.445127"
+    assert stamp.latitude == pytest.approx(34.068930)
+    assert stamp.longitude == pytest.approx(-118.445127)
+    assert (stamp.client_time.seconds, stamp.client_time.nanos) == (1520023934, 918963997)
+    assert str(stamp.client_time) == "1520023934.918963997"
+    match = AT_LINE.match(stamp.at_line)
+    assert match, stamp.at_line
+    assert match.groups() == ("Alpha", "kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                              "1520023934.918963997")
+
+    charlie = client.node("Charlie")
+    assert wait_until(lambda: holds(charlie, "kiwi.cs.ucla.edu", "1520023934.918963997"))
+    assert charlie.get("kiwi.cs.ucla.edu") == stamp
+    assert charlie.get(b"kiwi.cs.ucla.edu").at_line == stamp.at_line
+
+    stale = client.node("Bravo").report("kiwi.cs.ucla.edu", "+1+1", "1000")
+    assert not stale.stored
+    assert charlie.get("kiwi.cs.ucla.edu") == stamp
+
+
+def test_time_defaults_to_now(client):
+    before = time.time()
+    result = client.report("clock.example", "+10+20")
+    after = time.time()
+    received = result.stamp.client_time.seconds + result.stamp.client_time.nanos / 1e9
+    assert before - 1 <= received <= after + 1
+    assert re.fullmatch(r"\d+\.\d{9}", result.stamp.client_time_text)
+
+
+def test_report_many_succeeds_or_fails_per_report(client):
+    results = client.node("Bravo").report_many([
+        ("batch-1", "+1+1", "100"),
+        ("batch-2", "north", "100"),
+        ("batch 3", "+1+1", "100"),
+        ("batch-4", "+2+2"),
+    ])
+    assert len(results) == 4
+    assert isinstance(results[0], ReportResult) and results[0].stored
+    assert isinstance(results[1], HerdInvalidArgument)
+    assert results[1].code == "INVALID_ARGUMENT"
+    assert "location" in results[1].message
+    assert isinstance(results[2], HerdInvalidArgument)
+    assert "client_id" in results[2].message
+    assert isinstance(results[3], ReportResult)
+    assert client.node("Bravo").get("batch-4").location == "+2+2"
+
+
+def test_errors_are_mapped_from_status_codes(client):
+    alpha = client.node("Alpha")
+    with pytest.raises(HerdNotFound) as error:
+        alpha.get("nobody.example")
+    assert error.value.code == "NOT_FOUND"
+    assert error.value.node == "Alpha"
+    assert isinstance(error.value, HerdError)
+    with pytest.raises(HerdInvalidArgument, match="location"):
+        alpha.report("kiwi", "somewhere")
+    with pytest.raises(HerdInvalidArgument, match="client_time"):
+        alpha.report("kiwi", "+1+1", "yesterday")
+    with pytest.raises(HerdInvalidArgument, match="radius_km"):
+        alpha.near(lat=0, lng=0, radius_km=500, max_results=3)
+    with pytest.raises(HerdInvalidArgument, match="max_results"):
+        alpha.near(lat=0, lng=0, radius_km=5, max_results=0)
+    with pytest.raises(ValueError):
+        alpha.near(radius_km=5, max_results=3)
+
+
+def test_near_by_client_and_by_coordinates(client):
+    client.node("Alpha").report("near.example", "+34.068930-118.445127", "1520023934")
+    assert wait_until(lambda: holds(client.node("Charlie"), "near.example", "1520023934"))
+    by_client = client.node("Charlie").near("near.example", radius_km=10, max_results=3)
+    assert by_client.stamp is not None and by_client.stamp.client_id == "near.example"
+    assert 1 <= len(by_client.places) <= 3
+    for place in by_client.places:
+        assert place.distance_m <= 10_000
+        assert place.name
+    assert '"results"' in by_client.legacy_json
+    by_point = client.near(lat=34.0689, lng=-118.4451, radius_km=10, max_results=3)
+    assert by_point.stamp is None
+    assert [p.place_id for p in by_point.places] == [p.place_id for p in by_client.places]
+
+
+def test_a_node_without_places_fails_precondition():
+    herd = Herd(["Solo"], [], places=False)
+    try:
+        herd.start("Solo")
+        with NodeClient(herd.addresses["Solo"], timeout=3) as solo:
+            with pytest.raises(HerdFailedPrecondition):
+                solo.near(lat=1, lng=1, radius_km=1, max_results=1)
+    finally:
+        herd.stop_all()
+
+
+def test_status_and_a_node_that_is_down():
+    herd = Herd(["Alpha", "Bravo"], [("Alpha", "Bravo")], places=False)
+    try:
+        herd.start("Alpha")
+        herd.start("Bravo")
+        with HerdClient.from_config(herd.config_path, timeout=2.0) as client:
+            assert wait_until(lambda: client.status().converged and
+                              client.node("Alpha").status().linked_peers == ["Bravo"])
+            client.node("Bravo").report("down.example", "+5+5", "5")
+            assert wait_until(lambda: client.status().converged and
+                              client.node("Alpha").status().stamp_count == 1)
+            status = client.status()
+            assert [n.name for n in status.nodes] == ["Alpha", "Bravo"]
+            assert all(n.up for n in status.nodes)
+            assert status.nodes[0].status.store_digest == status.nodes[1].status.store_digest
+
+            herd.stop("Alpha")
+            status = client.status()
+            assert status.down == ["Alpha"]
+            assert not status.converged
+            assert isinstance(status.nodes[0].error, HerdUnavailable)
+            with pytest.raises(HerdUnavailable) as error:
+                client.node("Alpha").get("down.example")
+            assert error.value.code == "UNAVAILABLE"
+            # The herd client moves on to a node that answers.
+            assert client.get("down.example").origin == "Bravo"
+            assert client.report("down.example", "+6+6", "6").node == "Bravo"
+            herd.stop("Bravo")
+            with pytest.raises(HerdUnavailable, match="no node answered"):
+                client.get("down.example")
+    finally:
+        herd.stop_all()
+
+
+def test_a_silent_server_ends_at_the_deadline():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        address = "127.0.0.1:%d" % listener.getsockname()[1]
+        with NodeClient(address, timeout=0.3) as node:
+            start = time.monotonic()
+            with pytest.raises((HerdDeadlineExceeded, HerdUnavailable)):
+                node.status()
+            assert time.monotonic() - start < 10
+
+
+def test_example_reports_a_moving_client_and_reads_it_back(herd):
+    example = os.path.join(os.path.dirname(__file__), "..", "examples", "moving_client.py")
+    result = subprocess.run(
+        [sys.executable, example, "--config", herd.config_path, "--report-to", "Alpha",
+         "--read-from", "Charlie", "--steps", "5", "--client", "example.walker"],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 10, result.stdout
+    assert lines[0].startswith("step 0: Alpha AT Alpha ")
+    assert lines[1].strip().startswith("Charlie AT Alpha ")
+    # What Charlie printed is the stamp Alpha made, byte for byte.
+    assert lines[8].split(" ", 3)[3] == lines[9].strip().split(" ", 1)[1].split("  (")[0]

@@ -1,0 +1,244 @@
+// herdctl get, report and near: one call to the first node that answers.
+#include <cstdio>
+#include <functional>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "herd/v1/location_service.grpc.pb.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+#include "services/core/exact_time.h"
+#include "services/core/stamp.h"
+#include "tools/herdctl/call.h"
+#include "tools/herdctl/commands.h"
+#include "tools/herdctl/json_text.h"
+#include "tools/herdctl/node_channel.h"
+
+namespace herd::herdctl {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using Call = std::function<grpc::Status(v1::LocationService::Stub&, grpc::ClientContext*)>;
+
+void Text(JsonWriter& w, absl::string_view bytes) {
+  std::string safe = JsonSafeText(bytes);
+  w.String(safe.data(), static_cast<rapidjson::SizeType>(safe.size()));
+}
+
+std::string ExactTimeText(const v1::ExactTime& t) {
+  return absl::StrFormat("%d.%09u", t.seconds(), t.nanos());
+}
+
+void StampJson(JsonWriter& w, const v1::LocationStamp& stamp) {
+  w.StartObject();
+  w.Key("clientId");
+  Text(w, stamp.client_id());
+  w.Key("location");
+  Text(w, stamp.location_text());
+  w.Key("latitude");
+  w.Double(stamp.latitude());
+  w.Key("longitude");
+  w.Double(stamp.longitude());
+  w.Key("clientTime");
+  Text(w, stamp.client_time_text());
+  w.Key("origin");
+  Text(w, stamp.origin());
+  w.Key("receivedAt");
+  w.String(ExactTimeText(stamp.received_at()).c_str());
+  w.Key("atLine");
+  Text(w, FormatAtLine(stamp));
+  w.EndObject();
+}
+
+struct Answer {
+  std::string node;  // the node that answered
+  grpc::Status status;
+};
+
+// Runs `call` against the targets in order, moving on only while nodes are unreachable.
+Answer AskFirstAnswering(const Options& options, const std::vector<Target>& targets,
+                         const Call& call) {
+  std::vector<std::string> unreachable;
+  for (const Target& target : targets) {
+    auto stub = v1::LocationService::NewStub(MakeNodeChannel(target.address));
+    grpc::ClientContext context;
+    SetDeadline(&context, options.timeout);
+    grpc::Status status = call(*stub, &context);
+    std::string label = target.name.empty() ? target.address : target.name;
+    if (!Unreachable(status)) return {label, status};
+    unreachable.push_back(absl::StrCat(label, " at ", target.address));
+  }
+  return {"", grpc::Status(
+                  grpc::StatusCode::UNAVAILABLE,
+                  absl::StrCat("no node answered (tried ", absl::StrJoin(unreachable, ", "), ")"))};
+}
+
+// Prints the failure: a JSON error document with --json, and the one-line reason on stderr.
+int Fail(const Options& options, const Answer& answer) {
+  if (options.json) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    if (!answer.node.empty()) {
+      w.Key("node");
+      w.String(answer.node.c_str());
+    }
+    w.Key("error");
+    w.StartObject();
+    w.Key("code");
+    w.String(CodeName(answer.status.error_code()).c_str());
+    w.Key("message");
+    Text(w, answer.status.error_message());
+    w.EndObject();
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+  }
+  std::fprintf(stderr, "herdctl: %s: %s%s\n", options.command.c_str(),
+               answer.node.empty() ? "" : absl::StrCat(answer.node, ": ").c_str(),
+               DescribeError(answer.status).c_str());
+  return kFailed;
+}
+
+int Usage(const std::string& why) {
+  std::fprintf(stderr, "herdctl: %s\n", why.c_str());
+  return kBadUsage;
+}
+
+}  // namespace
+
+int RunGet(const Options& options, const std::vector<Target>& targets) {
+  v1::GetLocationRequest request;
+  request.set_client_id(options.args[0]);
+  v1::LocationStamp stamp;
+  Answer answer = AskFirstAnswering(options, targets, [&](auto& stub, auto* context) {
+    return stub.GetLocation(context, request, &stamp);
+  });
+  if (!answer.status.ok()) return Fail(options, answer);
+  if (options.json) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("node");
+    w.String(answer.node.c_str());
+    w.Key("stamp");
+    StampJson(w, stamp);
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+  } else {
+    std::printf("%s\n", FormatAtLine(stamp).c_str());
+  }
+  return kOk;
+}
+
+int RunReport(const Options& options, const std::vector<Target>& targets) {
+  v1::ReportRequest request;
+  request.set_client_id(options.args[0]);
+  request.set_location(options.args[1]);
+  if (options.args.size() > 2) {
+    request.set_client_time(options.args[2]);
+  } else {
+    Instant now = Now();
+    request.set_client_time(absl::StrFormat("%d.%09u", now.seconds, now.nanos));
+  }
+  v1::ReportResponse response;
+  Answer answer = AskFirstAnswering(options, targets, [&](auto& stub, auto* context) {
+    return stub.Report(context, request, &response);
+  });
+  if (!answer.status.ok()) return Fail(options, answer);
+  if (options.json) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("node");
+    w.String(answer.node.c_str());
+    w.Key("stored");
+    w.Bool(response.stored());
+    w.Key("stamp");
+    StampJson(w, response.stamp());
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+  } else {
+    std::printf("%s\n%s\n", FormatAtLine(response.stamp()).c_str(),
+                response.stored() ? "stored: this is now the client's latest stamp"
+                                  : "not stored: the herd already holds a newer stamp");
+  }
+  return kOk;
+}
+
+int RunNear(const Options& options, const std::vector<Target>& targets) {
+  v1::SearchNearbyRequest request;
+  const std::string& center = options.args[0];
+  std::vector<std::string> parts = absl::StrSplit(center, ',');
+  double latitude, longitude;
+  if (parts.size() == 2 && absl::SimpleAtod(parts[0], &latitude) &&
+      absl::SimpleAtod(parts[1], &longitude)) {
+    request.mutable_location()->set_latitude(latitude);
+    request.mutable_location()->set_longitude(longitude);
+  } else {
+    request.set_client_id(center);
+  }
+  double radius_km;
+  if (!absl::SimpleAtod(options.args[1], &radius_km)) {
+    return Usage(absl::StrCat("near: RADIUS_KM is not a number: \"", options.args[1], "\""));
+  }
+  uint32_t count;
+  if (!absl::SimpleAtoi(options.args[2], &count)) {
+    return Usage(absl::StrCat("near: COUNT is not a whole number: \"", options.args[2], "\""));
+  }
+  request.set_radius_km(radius_km);
+  request.set_max_results(count);
+  v1::SearchNearbyResponse response;
+  Answer answer = AskFirstAnswering(options, targets, [&](auto& stub, auto* context) {
+    return stub.SearchNearby(context, request, &response);
+  });
+  if (!answer.status.ok()) return Fail(options, answer);
+  if (options.json) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("node");
+    w.String(answer.node.c_str());
+    if (response.has_stamp()) {
+      w.Key("stamp");
+      StampJson(w, response.stamp());
+    }
+    w.Key("places");
+    w.StartArray();
+    for (const v1::Place& place : response.places()) {
+      w.StartObject();
+      w.Key("placeId");
+      Text(w, place.place_id());
+      w.Key("name");
+      Text(w, place.name());
+      w.Key("latitude");
+      w.Double(place.latitude());
+      w.Key("longitude");
+      w.Double(place.longitude());
+      w.Key("distanceM");
+      w.Double(place.distance_m());
+      w.Key("types");
+      w.StartArray();
+      for (const std::string& type : place.types()) Text(w, type);
+      w.EndArray();
+      w.Key("vicinity");
+      Text(w, place.vicinity());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+  } else {
+    if (response.has_stamp()) std::printf("%s\n", FormatAtLine(response.stamp()).c_str());
+    std::printf("%d places within %g km\n", response.places_size(), radius_km);
+    for (const v1::Place& place : response.places()) {
+      std::printf("%8.2f km  %s  [%s]  %s\n", place.distance_m() / 1000, place.name().c_str(),
+                  absl::StrJoin(place.types(), ",").c_str(), place.vicinity().c_str());
+    }
+  }
+  return kOk;
+}
+
+}  // namespace herd::herdctl

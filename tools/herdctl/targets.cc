@@ -1,0 +1,45 @@
+#include "tools/herdctl/targets.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "services/core/config.h"
+
+namespace herd::herdctl {
+
+std::string DefaultConfigPath() {
+  std::error_code error;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    // <source>/build/bin/herdctl -> <source>/deploy/herd.json
+    std::filesystem::path candidate =
+        exe.parent_path().parent_path().parent_path() / "deploy" / "herd.json";
+    if (std::filesystem::exists(candidate, error)) return candidate.lexically_normal().string();
+  }
+#ifdef HERD_SOURCE_DIR
+  return std::string(HERD_SOURCE_DIR) + "/deploy/herd.json";
+#else
+  return "deploy/herd.json";
+#endif
+}
+
+absl::StatusOr<std::vector<Target>> ResolveTargets(const Options& options) {
+  if (!options.address.empty()) return std::vector<Target>{{"", options.address}};
+  std::string path = options.config.empty() ? DefaultConfigPath() : options.config;
+  absl::StatusOr<HerdConfig> config = HerdConfig::Load(path);
+  if (!config.ok()) return config.status();
+  std::vector<Target> targets;
+  for (const v1::NodeConfig& node : config->proto().nodes()) {
+    if (!options.node.empty() && node.name() != options.node) continue;
+    targets.push_back({node.name(), node.grpc_address()});
+  }
+  if (targets.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--node: no node \"", options.node, "\" in ", path));
+  }
+  return targets;
+}
+
+}  // namespace herd::herdctl
