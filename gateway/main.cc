@@ -129,6 +129,8 @@ int Run(int argc, char** argv) {
   // Declared first so it outlives everything that posts to it.
   asio::io_context io;
   std::vector<ServedNode> served;
+  // Registered before any log is open, so that an early SIGHUP is not fatal.
+  asio::signal_set reopen_signal(io, SIGHUP);
   const AsyncLog::Options log_options = LogOptionsFrom(config->proto().log());
   for (const v1::NodeConfig* node : nodes) {
     ServedNode entry;
@@ -164,7 +166,6 @@ int Run(int argc, char** argv) {
     if (!error) io.stop();
   });
   // SIGHUP: reopen every log file (logrotate moved them away), then wait for the next one.
-  asio::signal_set reopen_signal(io, SIGHUP);
   std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& error,
                                                                     int) {
     if (error) return;
