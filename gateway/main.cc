@@ -147,6 +147,8 @@ int Run(int argc, char** argv) {
     return client.get();
   };
   std::vector<ServedNode> served;
+  // Registered before any log is open, so that an early SIGHUP is not fatal.
+  asio::signal_set reopen_signal(io, SIGHUP);
   const AsyncLog::Options log_options = LogOptionsFrom(config->proto().log());
   for (const v1::NodeConfig* node : nodes) {
     ServedNode entry;
@@ -200,7 +202,6 @@ int Run(int argc, char** argv) {
     if (!error) io.stop();
   });
   // SIGHUP: reopen every log file (logrotate moved them away), then wait for the next one.
-  asio::signal_set reopen_signal(io, SIGHUP);
   std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& error,
                                                                     int) {
     if (error) return;

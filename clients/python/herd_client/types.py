@@ -16,7 +16,8 @@ class ExactTime:
         return self.seconds * 1_000_000_000 + self.nanos
 
     def __str__(self) -> str:
-        return f"{self.seconds}.{self.nanos:09d}"
+        whole, nanos = divmod(abs(self.total_nanos), 1_000_000_000)
+        return f"{'-' if self.total_nanos < 0 else ''}{whole}.{nanos:09d}"
 
 
 @dataclass(frozen=True)

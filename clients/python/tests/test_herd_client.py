@@ -201,3 +201,13 @@ def test_example_reports_a_moving_client_and_reads_it_back(herd):
     assert lines[1].strip().startswith("Charlie AT Alpha ")
     # What Charlie printed is the stamp Alpha made, byte for byte.
     assert lines[8].split(" ", 3)[3] == lines[9].strip().split(" ", 1)[1].split("  (")[0]
+
+
+def test_exact_time_and_at_line_text():
+    from herd_client import ExactTime
+    assert str(ExactTime(1520023934, 918963997)) == "1520023934.918963997"
+    assert str(ExactTime(-1, 500000000)) == "-0.500000000"
+    stamp = Stamp(client_id="c", location="+1+1", latitude=1, longitude=1,
+                  client_time_text="10.5", client_time=ExactTime(10, 500000000), origin="N",
+                  received_at=ExactTime(7, 0))
+    assert stamp.at_line == "AT N -3.500000000 c +1+1 10.5"
