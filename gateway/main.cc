@@ -140,6 +140,14 @@ int Run(int argc, char** argv) {
     options.node_name = node->name();
     options.grpc_address = node->grpc_address();
     options.request_timeout = timeout;
+    absl::StatusOr<TransportSecurity> security =
+        TransportSecurity::ForGateway(*config, node->name());
+    if (!security.ok()) {
+      std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
+                   std::string(security.status().message()).c_str());
+      return 1;
+    }
+    options.security = *std::move(security);
     entry.client = std::make_unique<NodeClient>(options);
     absl::StatusOr<std::unique_ptr<TextServer>> server =
         TextServer::Listen(io, node->text_address(), entry.client.get(), entry.log.get(), limits);
@@ -150,7 +158,8 @@ int Run(int argc, char** argv) {
     }
     entry.server = std::move(*server);
     entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
-                                  node->text_address(), ", node at ", node->grpc_address()));
+                                  node->text_address(), ", node at ", node->grpc_address(),
+                                  options.security.tls() ? " over TLS" : " over plain TCP"));
     served.push_back(std::move(entry));
   }
 

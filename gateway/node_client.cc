@@ -23,7 +23,7 @@ struct NodeClient::SearchCall : Call {
 
 namespace {
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> MakeChannel(const NodeClient::Options& options) {
   grpc::ChannelArguments args;
   // A restarted node is reached again within half a second, as legacy scripts expect.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -31,7 +31,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
   // WHATSAT answers and batch results may be large; the deadline, not a size, bounds them.
   args.SetMaxReceiveMessageSize(-1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return options.security.NodeChannel(options.grpc_address, options.node_name, args);
 }
 
 absl::Status ShuttingDown() { return absl::UnavailableError("gateway is shutting down"); }
@@ -40,7 +40,7 @@ absl::Status ShuttingDown() { return absl::UnavailableError("gateway is shutting
 
 NodeClient::NodeClient(Options options)
     : options_(std::move(options)),
-      channel_(MakeChannel(options_.grpc_address)),
+      channel_(MakeChannel(options_)),
       stub_(v1::LocationService::NewStub(channel_)) {}
 
 NodeClient::~NodeClient() { Shutdown(); }

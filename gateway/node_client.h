@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "herd/v1/location_service.grpc.pb.h"
+#include "services/core/transport_security.h"
 
 namespace herd::gateway {
 
@@ -37,6 +38,8 @@ class NodeClient {
   struct Options {
     std::string node_name;
     std::string grpc_address;
+    // Plain, or TLS verifying that the node's certificate names `node_name`.
+    TransportSecurity security = TransportSecurity::Insecure();
     absl::Duration request_timeout = absl::Milliseconds(3000);
     size_t max_batch_reports = 4096;
     size_t max_batch_bytes = 2 << 20;  // stays well under gRPC's 4 MiB message limit
