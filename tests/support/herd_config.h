@@ -20,6 +20,12 @@ struct HerdSpec {
   int max_line_bytes = 0;      // 0: the default
   int request_timeout_ms = 0;  // 0: the default
   std::string places_json;     // raw JSON value of "places", empty for none
+  // TLS: when set, the config has a "tls" section and every node and the gateway use the
+  // certificates deploy/herd-certs made in this directory (node-<name>.pem, gateway-gateway.pem).
+  std::string certs_dir;
+  std::string ca_file;  // default: <certs_dir>/ca.pem
+  bool require_client_certificates = false;
+  std::string stamps_json;  // raw JSON value of "stamps", empty for none
 };
 
 // The herd config JSON for `spec`.
