@@ -96,6 +96,9 @@ void PeerMesh::Stop() {
 
 void PeerMesh::DialLoop(Link* link) {
   absl::Duration delay = kFirstRedialDelay;
+  // Why the last dial failed, logged once per distinct reason (a failed TLS handshake says here
+  // what was wrong with the certificate), not once per retry.
+  std::string last_failure;
   while (!stopping_.load()) {
     DialOutcome outcome;
     auto* reactor = new ClientLinkReactor(this, link, &outcome);
@@ -115,12 +118,17 @@ void PeerMesh::DialLoop(Link* link) {
 
     absl::Duration wait;
     if (outcome.linked) {
+      last_failure.clear();
       delay = kFirstRedialDelay;
       wait = delay;
     } else if (outcome.status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
       log_->Write(absl::StrCat("link ", link->peer, " refused: ", outcome.status.error_message()));
       wait = kRefusedRedialDelay;
     } else {
+      if (!stopping_.load() && outcome.status.error_message() != last_failure) {
+        last_failure = outcome.status.error_message();
+        log_->Write(absl::StrCat("link ", link->peer, " dial failed: ", last_failure));
+      }
       wait = delay;
       delay = std::min(delay * 2, kMaxRedialDelay);
     }
@@ -196,7 +204,8 @@ grpc::ServerBidiReactor<v1::PeerMessage, v1::PeerMessage>* PeerMesh::Service::Li
   const std::string& caller = *identity;
   auto link = mesh_->links_.find(caller);
   if (link == mesh_->links_.end()) {
-    mesh_->log().Write(absl::StrCat("link refused: \"", caller, "\" is not a configured peer"));
+    mesh_->log().Write(absl::StrCat("link refused from ", context->peer(), ": \"", caller,
+                                    "\" is not a configured peer of ", mesh_->self()));
     return new RejectingLinkReactor(
         grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                      absl::StrCat("\"", caller, "\" is not a configured peer of ", mesh_->self())));
