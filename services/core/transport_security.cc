@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace herd {
 namespace {
@@ -93,8 +94,8 @@ bool IsLoopbackAddress(absl::string_view host_port) {
   if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
     host = host.substr(1, host.size() - 2);
   }
-  return absl::StartsWith(host, "127.") || host == "::1" || host == "localhost" ||
-         absl::StartsWith(host, "ipv4:127.");
+  absl::ConsumePrefix(&host, "::ffff:");  // an IPv4-mapped IPv6 address
+  return absl::StartsWith(host, "127.") || host == "::1" || host == "localhost";
 }
 
 }  // namespace herd

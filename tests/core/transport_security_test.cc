@@ -8,11 +8,12 @@ namespace herd {
 namespace {
 
 TEST(TransportSecurity, LoopbackAddresses) {
-  for (const char* address : {"127.0.0.1:1", "127.3.2.1:8", "[::1]:5", "localhost:80"}) {
+  for (const char* address :
+       {"127.0.0.1:1", "127.3.2.1:8", "[::1]:5", "localhost:80", "[::ffff:127.0.0.1]:9"}) {
     EXPECT_TRUE(IsLoopbackAddress(address)) << address;
   }
   for (const char* address : {"0.0.0.0:1", "[::]:1", "10.0.0.2:5", "goloman:12100", ":12100",
-                              "128.0.0.1:1", "localhost.example.com:1"}) {
+                              "128.0.0.1:1", "localhost.example.com:1", "[::ffff:10.1.1.1]:2"}) {
     EXPECT_FALSE(IsLoopbackAddress(address)) << address;
   }
 }
