@@ -134,7 +134,8 @@ int Run(int argc, char** argv) {
   asio::io_context io;
   // One client per node that a served address may send lines to: its own node and its fallbacks.
   std::map<std::string, std::unique_ptr<NodeClient>> clients;
-  auto client_for = [&](const std::string& name) {
+  // `security`: the certificate of the gateway serving the address that first needs the node.
+  auto client_for = [&](const std::string& name, const TransportSecurity& security) {
     std::unique_ptr<NodeClient>& client = clients[name];
     if (client == nullptr) {
       NodeClient::Options options;
@@ -142,6 +143,7 @@ int Run(int argc, char** argv) {
       options.grpc_address = config->FindNode(name)->grpc_address();
       options.request_timeout = timeout;
       options.down_grace = down_grace;
+      options.security = security;
       client = std::make_unique<NodeClient>(options);
     }
     return client.get();
@@ -160,11 +162,19 @@ int Run(int argc, char** argv) {
       return 1;
     }
     entry.log = std::move(*log);
+    absl::StatusOr<TransportSecurity> security =
+        TransportSecurity::ForGateway(*config, node->name());
+    if (!security.ok()) {
+      std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
+                   std::string(security.status().message()).c_str());
+      return 1;
+    }
     std::vector<NodeClient*> fallbacks;
     for (const std::string& fallback : node->gateway_fallbacks()) {
-      fallbacks.push_back(client_for(fallback));
+      fallbacks.push_back(client_for(fallback, *security));
     }
-    entry.route = std::make_unique<NodeRoute>(client_for(node->name()), std::move(fallbacks));
+    entry.route =
+        std::make_unique<NodeRoute>(client_for(node->name(), *security), std::move(fallbacks));
     absl::StatusOr<std::unique_ptr<TextServer>> server =
         TextServer::Listen(io, node->text_address(), entry.route.get(), entry.log.get(), limits);
     if (!server.ok()) {
@@ -174,7 +184,8 @@ int Run(int argc, char** argv) {
     }
     entry.server = std::move(*server);
     entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
-                                  node->text_address(), ", node at ", node->grpc_address(), "; ",
+                                  node->text_address(), ", node at ", node->grpc_address(),
+                                  entry.route->node().tls() ? " over TLS; " : " over plain TCP; ",
                                   DescribeStampLines(log_options)));
     served.push_back(std::move(entry));
   }

@@ -23,7 +23,7 @@ struct NodeClient::SearchCall : Call {
 
 namespace {
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> MakeChannel(const NodeClient::Options& options) {
   grpc::ChannelArguments args;
   // A restarted node is reached again within a quarter of a second: while it is down, lines are
   // answered "?" at once, so the gap a restart leaves should be short.
@@ -32,7 +32,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
   // WHATSAT answers and batch results may be large; the deadline, not a size, bounds them.
   args.SetMaxReceiveMessageSize(-1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return options.security.NodeChannel(options.grpc_address, options.node_name, args);
 }
 
 absl::Status ShuttingDown() { return absl::UnavailableError("gateway is shutting down"); }
@@ -44,7 +44,7 @@ constexpr absl::Duration kWatchInterval = absl::Milliseconds(50);
 
 NodeClient::NodeClient(Options options)
     : options_(std::move(options)),
-      channel_(MakeChannel(options_.grpc_address)),
+      channel_(MakeChannel(options_)),
       stub_(v1::LocationService::NewStub(channel_)),
       reachability_(options_.down_grace, absl::Now()) {
   watcher_ = std::thread([this] { WatchChannel(); });

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "gateway/node_reachability.h"
 #include "herd/v1/location_service.grpc.pb.h"
+#include "services/core/transport_security.h"
 
 namespace herd::gateway {
 
@@ -45,6 +46,8 @@ class NodeClient {
   struct Options {
     std::string node_name;
     std::string grpc_address;
+    // Plain, or TLS verifying that the node's certificate names `node_name`.
+    TransportSecurity security = TransportSecurity::Insecure();
     absl::Duration request_timeout = absl::Milliseconds(3000);
     size_t max_batch_reports = 4096;
     size_t max_batch_bytes = 2 << 20;  // stays well under gRPC's 4 MiB message limit
@@ -64,6 +67,7 @@ class NodeClient {
 
   const std::string& node_name() const { return options_.node_name; }
   absl::Duration request_timeout() const { return options_.request_timeout; }
+  bool tls() const { return options_.security.tls(); }
 
   void Report(v1::ReportRequest request, ReportCallback done);
   // `deadline` is usually now + request_timeout(); a caller that held the request back passes

@@ -39,6 +39,74 @@ absl::Status ValidateAddress(absl::string_view field, absl::string_view address)
   return absl::OkStatus();
 }
 
+// Resolves a PEM path that TLS requires; the files themselves are read when a process starts.
+absl::Status ResolveRequired(absl::string_view field, std::string* path,
+                             const std::string& base_dir) {
+  if (path->empty()) return Invalid(field, "is required when tls is set");
+  *path = ResolvePath(*path, base_dir);
+  return absl::OkStatus();
+}
+
+// Certificate and key come in pairs: both or neither.
+absl::Status ResolvePair(const std::string& cert_field, const std::string& key_field,
+                         std::string* cert, std::string* key, const std::string& base_dir) {
+  if (cert->empty() != key->empty()) {
+    return Invalid(cert->empty() ? cert_field : key_field,
+                   "is required with its certificate/key counterpart");
+  }
+  *cert = ResolvePath(*cert, base_dir);
+  *key = ResolvePath(*key, base_dir);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTls(v1::HerdConfig& config, const std::string& base_dir) {
+  if (!config.has_tls()) {
+    for (int i = 0; i < config.nodes_size(); ++i) {
+      const v1::NodeConfig& node = config.nodes(i);
+      if (!node.cert_file().empty() || !node.key_file().empty() ||
+          !node.gateway_cert_file().empty() || !node.gateway_key_file().empty()) {
+        return Invalid(absl::StrCat("nodes[", i, "]"),
+                       "has certificate files but the config has no \"tls\" section");
+      }
+    }
+    if (!config.gateway().cert_file().empty() || !config.gateway().key_file().empty()) {
+      return Invalid("gateway", "has certificate files but the config has no \"tls\" section");
+    }
+    return absl::OkStatus();
+  }
+  v1::TlsConfig* tls = config.mutable_tls();
+  if (auto s = ResolveRequired("tls.caFile", tls->mutable_ca_file(), base_dir); !s.ok()) return s;
+  v1::GatewayConfig* gateway = config.mutable_gateway();
+  if (auto s = ResolvePair("gateway.certFile", "gateway.keyFile", gateway->mutable_cert_file(),
+                           gateway->mutable_key_file(), base_dir);
+      !s.ok()) {
+    return s;
+  }
+  const bool herd_wide_gateway = !gateway->cert_file().empty();
+  for (int i = 0; i < config.nodes_size(); ++i) {
+    v1::NodeConfig* node = config.mutable_nodes(i);
+    std::string field = absl::StrCat("nodes[", i, "].");
+    if (auto s = ResolveRequired(field + "certFile", node->mutable_cert_file(), base_dir);
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = ResolveRequired(field + "keyFile", node->mutable_key_file(), base_dir); !s.ok()) {
+      return s;
+    }
+    if (auto s = ResolvePair(field + "gatewayCertFile", field + "gatewayKeyFile",
+                             node->mutable_gateway_cert_file(), node->mutable_gateway_key_file(),
+                             base_dir);
+        !s.ok()) {
+      return s;
+    }
+    if (!herd_wide_gateway && node->gateway_cert_file().empty()) {
+      return Invalid(field + "gatewayCertFile",
+                     "is required when tls is set and gateway.certFile is not");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
   if (config.nodes().empty()) return Invalid("nodes", "at least one node is required");
   std::set<std::string> names;
@@ -88,6 +156,7 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
       return Invalid(field, "duplicate link");
     }
   }
+  if (absl::Status s = ValidateTls(config, base_dir); !s.ok()) return s;
   if (config.log_dir().empty()) return Invalid("logDir", "is empty");
   config.set_log_dir(ResolvePath(config.log_dir(), base_dir));
   if (auto s = ValidateLogConfig(config.log()); !s.ok()) return s;
@@ -173,6 +242,23 @@ absl::StatusOr<HerdConfig> HerdConfig::Load(const std::string& path) {
                         absl::StrCat(path, ": ", config.status().message()));
   }
   return config;
+}
+
+absl::Duration HerdConfig::max_client_time_ahead() const {
+  if (!proto_.stamps().has_max_client_time_ahead_seconds()) return kDefaultMaxClientTimeAhead;
+  return absl::Seconds(proto_.stamps().max_client_time_ahead_seconds());
+}
+
+std::string HerdConfig::GatewayCertFile(absl::string_view node) const {
+  const v1::NodeConfig* entry = FindNode(node);
+  if (entry != nullptr && !entry->gateway_cert_file().empty()) return entry->gateway_cert_file();
+  return proto_.gateway().cert_file();
+}
+
+std::string HerdConfig::GatewayKeyFile(absl::string_view node) const {
+  const v1::NodeConfig* entry = FindNode(node);
+  if (entry != nullptr && !entry->gateway_key_file().empty()) return entry->gateway_key_file();
+  return proto_.gateway().key_file();
 }
 
 const v1::NodeConfig* HerdConfig::FindNode(absl::string_view name) const {

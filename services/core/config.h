@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "herd/v1/config.pb.h"
 
 namespace herd {
@@ -26,6 +27,14 @@ class HerdConfig {
   std::vector<std::string> PeersOf(absl::string_view name) const;
   // Absolute log directory.
   const std::string& log_dir() const { return proto_.log_dir(); }
+  // Whether the herd runs mutual TLS (the config has a `tls` section).
+  bool tls() const { return proto_.has_tls(); }
+  // The gateway certificate and key for the gateway serving `node` (its own, else the herd's).
+  std::string GatewayCertFile(absl::string_view node) const;
+  std::string GatewayKeyFile(absl::string_view node) const;
+  // How far ahead of a node's clock a client time may be; zero: no bound.
+  absl::Duration max_client_time_ahead() const;
+  static constexpr absl::Duration kDefaultMaxClientTimeAhead = absl::Hours(24);
 
  private:
   v1::HerdConfig proto_;

@@ -12,12 +12,6 @@ size_t EstimatedSize(const v1::LocationStamp& stamp) {
          stamp.origin().size() + 64;
 }
 
-// What a peer may legitimately send: a stamp any node could have made.
-bool PlausibleStamp(const v1::LocationStamp& stamp) {
-  return ValidateClientId(stamp.client_id()).ok() && !stamp.origin().empty() &&
-         stamp.client_time().nanos() < 1000000000 && stamp.received_at().nanos() < 1000000000;
-}
-
 }  // namespace
 
 LinkEndpoint::LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link) : mesh_(mesh), link_(link) {}
@@ -176,8 +170,9 @@ void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
         return;
       }
       for (const v1::LocationStamp& stamp : message.stamps().stamps()) {
-        if (!PlausibleStamp(stamp)) {
-          mesh_->log().Write(absl::StrCat("recv ", link_->peer, " malformed stamp ignored"));
+        // Only what a genuine node could have made is stored or flooded.
+        if (absl::Status valid = mesh_->validator().Check(stamp, Now()); !valid.ok()) {
+          mesh_->validator().RecordDropped(link_->peer, valid, &mesh_->log());
           continue;
         }
         bool stored = mesh_->store().Merge(stamp) == StampStore::MergeResult::kStored;

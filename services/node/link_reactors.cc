@@ -1,5 +1,7 @@
 #include "services/node/link_reactors.h"
 
+#include "services/node/peer_identity.h"
+
 namespace herd {
 
 ServerLinkReactor::ServerLinkReactor(PeerMesh* mesh, PeerMesh::Link* link)
@@ -36,7 +38,8 @@ void ServerLinkReactor::OnDone() {
 
 ClientLinkReactor::ClientLinkReactor(PeerMesh* mesh, PeerMesh::Link* link, DialOutcome* outcome)
     : LinkEndpoint(mesh, link), outcome_(outcome) {
-  context_.AddMetadata("x-herd-node", mesh->self());
+  // How a dialer names itself in the insecure mode; with TLS its certificate does.
+  context_.AddMetadata(kPeerNodeMetadata, mesh->self());
 }
 
 void ClientLinkReactor::Start() {

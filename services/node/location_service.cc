@@ -59,13 +59,23 @@ void ToProto(const places::Place& place, v1::Place* out) {
 }  // namespace
 
 LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh,
-                                         AsyncLog* log, places::PlacesProvider* places)
-    : self_(std::move(self)), store_(store), mesh_(mesh), log_(log), places_(places) {}
+                                         const StampValidator* validator, AsyncLog* log,
+                                         places::PlacesProvider* places)
+    : self_(std::move(self)),
+      store_(store),
+      mesh_(mesh),
+      validator_(validator),
+      log_(log),
+      places_(places) {}
 
 absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
                                                v1::ReportResponse* response) {
+  const Instant now = Now();
   absl::StatusOr<v1::LocationStamp> stamp =
-      MakeStamp(request.client_id(), request.location(), request.client_time(), self_, Now());
+      MakeStamp(request.client_id(), request.location(), request.client_time(), self_, now);
+  if (stamp.ok()) {
+    if (absl::Status s = validator_->CheckClientTime(*stamp, now); !s.ok()) stamp = s;
+  }
   if (!stamp.ok()) {
     log_->Write(absl::StrCat("report rejected: ", stamp.status().message()));
     return stamp.status();
@@ -165,6 +175,7 @@ grpc::ServerUnaryReactor* LocationServiceImpl::GetStatus(grpc::CallbackServerCon
   response->set_node(self_);
   response->set_stamp_count(store_->size());
   response->set_store_digest(store_->Digest());
+  response->set_dropped_peer_stamps(mesh_->validator().dropped());
   for (const std::string& peer : mesh_->LivePeers()) response->add_linked_peers(peer);
   return FinishWith(context, absl::OkStatus());
 }

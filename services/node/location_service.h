@@ -10,6 +10,7 @@
 #include "services/core/async_log.h"
 #include "services/node/peer_mesh.h"
 #include "services/node/stamp_store.h"
+#include "services/node/stamp_validator.h"
 #include "services/places/places_provider.h"
 
 namespace herd {
@@ -18,7 +19,8 @@ namespace herd {
 class LocationServiceImpl : public v1::LocationService::CallbackService {
  public:
   // `places` may be null: SearchNearby then answers FAILED_PRECONDITION.
-  LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh, AsyncLog* log,
+  LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh,
+                      const StampValidator* validator, AsyncLog* log,
                       places::PlacesProvider* places);
 
   grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* context,
@@ -50,6 +52,7 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   const std::string self_;
   StampStore* const store_;
   PeerMesh* const mesh_;
+  const StampValidator* const validator_;
   AsyncLog* const log_;
   places::PlacesProvider* const places_;
 };

@@ -3,11 +3,14 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/core/log_options.h"
+#include "services/core/transport_security.h"
 
 namespace herd {
 
@@ -42,15 +45,35 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     node->log_->Write(absl::StrCat("places: ", node->places_->Describe()));
   }
 
-  node->mesh_ = std::make_unique<PeerMesh>(name, config, &node->store_, node->log_.get());
+  absl::StatusOr<TransportSecurity> security = TransportSecurity::ForNode(config, name);
+  if (!security.ok()) return security.status();
+  if (!security->tls() && !IsLoopbackAddress(node_config->grpc_address())) {
+    // Anyone who reaches the port can claim to be a peer and write stamps: say so loudly.
+    std::string warning = absl::StrCat(
+        "WARNING: node ", name, " serves gRPC on ", node_config->grpc_address(),
+        " WITHOUT TLS: any host that reaches this address can pose as a peer node. Add a "
+        "\"tls\" section to the config (deploy/herd certs makes the certificates).");
+    std::fprintf(stderr, "herd-node %s\n", warning.c_str());
+    node->log_->Write(warning);
+  }
+
+  std::set<std::string, std::less<>> node_names;
+  for (const v1::NodeConfig& n : config.proto().nodes()) node_names.insert(n.name());
+  node->validator_ =
+      std::make_unique<StampValidator>(std::move(node_names), config.max_client_time_ahead());
+  node->mesh_ = std::make_unique<PeerMesh>(name, config, *security, &node->store_,
+                                           node->validator_.get(), node->log_.get());
   node->location_service_ = std::make_unique<LocationServiceImpl>(
-      name, &node->store_, node->mesh_.get(), node->log_.get(), node->places_.get());
+      name, &node->store_, node->mesh_.get(), node->validator_.get(), node->log_.get(),
+      node->places_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(node_config->grpc_address(), grpc::InsecureServerCredentials(),
-                           &node->port_);
+  const bool require_client_certificates =
+      config.tls() && config.proto().tls().require_client_certificates();
+  builder.AddListeningPort(node_config->grpc_address(),
+                           security->ServerCredentials(require_client_certificates), &node->port_);
   builder.RegisterService(node->location_service_.get());
   builder.RegisterService(node->mesh_->service());
   builder.SetMaxReceiveMessageSize(16 << 20);
@@ -62,8 +85,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", node_config->grpc_address(), " (in use?)"));
   }
-  node->log_->Write(absl::StrCat("node ", name, " listening on ", node_config->grpc_address(),
-                                 " (port ", node->port_, "); ", DescribeStampLines(log_options)));
+  node->log_->Write(absl::StrCat(
+      "node ", name, " listening on ", node_config->grpc_address(), " (port ", node->port_, ", ",
+      security->tls() ? (require_client_certificates ? "TLS, client certificates required" : "TLS")
+                      : "plain TCP",
+      "; client times at most ", absl::FormatDuration(config.max_client_time_ahead()), " ahead); ",
+      DescribeStampLines(log_options)));
   node->mesh_->Start();
   return node;
 }

@@ -12,6 +12,7 @@
 #include "services/node/location_service.h"
 #include "services/node/peer_mesh.h"
 #include "services/node/stamp_store.h"
+#include "services/node/stamp_validator.h"
 #include "services/places/places_provider.h"
 
 namespace herd {
@@ -41,6 +42,7 @@ class Node {
   std::string name_;
   std::unique_ptr<AsyncLog> log_;
   StampStore store_;
+  std::unique_ptr<StampValidator> validator_;
   std::unique_ptr<places::PlacesProvider> places_;
   std::unique_ptr<PeerMesh> mesh_;
   std::unique_ptr<LocationServiceImpl> location_service_;

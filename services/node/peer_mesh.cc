@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/node/link_reactors.h"
+#include "services/node/peer_identity.h"
 
 namespace herd {
 namespace {
@@ -15,7 +16,8 @@ constexpr absl::Duration kFirstRedialDelay = absl::Milliseconds(25);
 // A peer that refuses us (misconfiguration) is retried slowly: it will not change by itself.
 constexpr absl::Duration kRefusedRedialDelay = absl::Seconds(2);
 
-std::shared_ptr<grpc::Channel> PeerChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> PeerChannel(const TransportSecurity& security,
+                                           const std::string& address, const std::string& peer) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
@@ -28,20 +30,26 @@ std::shared_ptr<grpc::Channel> PeerChannel(const std::string& address) {
   args.SetMaxReceiveMessageSize(16 << 20);
   // Each link gets its own connection, even to the same address.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return security.NodeChannel(address, peer, args);
 }
 
 }  // namespace
 
-PeerMesh::PeerMesh(std::string self, const HerdConfig& config, StampStore* store, AsyncLog* log)
-    : self_(std::move(self)), store_(store), log_(log) {
+PeerMesh::PeerMesh(std::string self, const HerdConfig& config, const TransportSecurity& security,
+                   StampStore* store, StampValidator* validator, AsyncLog* log)
+    : self_(std::move(self)),
+      tls_(security.tls()),
+      store_(store),
+      validator_(validator),
+      log_(log) {
   for (const std::string& peer : config.PeersOf(self_)) {
     auto link = std::make_unique<Link>();
     link->peer = peer;
     // Exactly one end dials, so a link is one stream.
     link->dials = self_ < peer;
     if (link->dials) {
-      link->stub = v1::PeerService::NewStub(PeerChannel(config.FindNode(peer)->grpc_address()));
+      link->stub = v1::PeerService::NewStub(
+          PeerChannel(security, config.FindNode(peer)->grpc_address(), peer));
     }
     links_.emplace(peer, std::move(link));
   }
@@ -88,6 +96,9 @@ void PeerMesh::Stop() {
 
 void PeerMesh::DialLoop(Link* link) {
   absl::Duration delay = kFirstRedialDelay;
+  // Why the last dial failed, logged once per distinct reason (a failed TLS handshake says here
+  // what was wrong with the certificate), not once per retry.
+  std::string last_failure;
   while (!stopping_.load()) {
     DialOutcome outcome;
     auto* reactor = new ClientLinkReactor(this, link, &outcome);
@@ -107,12 +118,17 @@ void PeerMesh::DialLoop(Link* link) {
 
     absl::Duration wait;
     if (outcome.linked) {
+      last_failure.clear();
       delay = kFirstRedialDelay;
       wait = delay;
     } else if (outcome.status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
       log_->Write(absl::StrCat("link ", link->peer, " refused: ", outcome.status.error_message()));
       wait = kRefusedRedialDelay;
     } else {
+      if (!stopping_.load() && outcome.status.error_message() != last_failure) {
+        last_failure = outcome.status.error_message();
+        log_->Write(absl::StrCat("link ", link->peer, " dial failed: ", last_failure));
+      }
       wait = delay;
       delay = std::min(delay * 2, kMaxRedialDelay);
     }
@@ -178,13 +194,18 @@ std::vector<std::string> PeerMesh::LivePeers() const {
 
 grpc::ServerBidiReactor<v1::PeerMessage, v1::PeerMessage>* PeerMesh::Service::Link(
     grpc::CallbackServerContext* context) {
-  const auto& metadata = context->client_metadata();
-  auto it = metadata.find("x-herd-node");
-  std::string caller =
-      it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
+  absl::StatusOr<std::string> identity = IdentifyPeerNode(*context, mesh_->tls_);
+  if (!identity.ok()) {
+    mesh_->log().Write(
+        absl::StrCat("link refused from ", context->peer(), ": ", identity.status().message()));
+    return new RejectingLinkReactor(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                                 std::string(identity.status().message())));
+  }
+  const std::string& caller = *identity;
   auto link = mesh_->links_.find(caller);
   if (link == mesh_->links_.end()) {
-    mesh_->log().Write(absl::StrCat("link refused: \"", caller, "\" is not a configured peer"));
+    mesh_->log().Write(absl::StrCat("link refused from ", context->peer(), ": \"", caller,
+                                    "\" is not a configured peer of ", mesh_->self()));
     return new RejectingLinkReactor(
         grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                      absl::StrCat("\"", caller, "\" is not a configured peer of ", mesh_->self())));

@@ -17,7 +17,9 @@
 #include "herd/v1/peer_service.grpc.pb.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
+#include "services/core/transport_security.h"
 #include "services/node/stamp_store.h"
+#include "services/node/stamp_validator.h"
 
 namespace herd {
 
@@ -39,7 +41,10 @@ class PeerMesh {
     std::thread dialer;
   };
 
-  PeerMesh(std::string self, const HerdConfig& config, StampStore* store, AsyncLog* log);
+  // `security` secures the streams this node dials and tells how callers prove who they are;
+  // `validator` checks every stamp a peer sends before it is stored.
+  PeerMesh(std::string self, const HerdConfig& config, const TransportSecurity& security,
+           StampStore* store, StampValidator* validator, AsyncLog* log);
   ~PeerMesh();
 
   // Starts dialing the links this node opens.
@@ -61,6 +66,7 @@ class PeerMesh {
   const std::string& self() const { return self_; }
   StampStore& store() { return *store_; }
   AsyncLog& log() { return *log_; }
+  StampValidator& validator() { return *validator_; }
   bool stopping() const { return stopping_.load(); }
 
   // Called by endpoints: the handshake finished / the stream ended.
@@ -81,7 +87,9 @@ class PeerMesh {
   void DialLoop(Link* link);
 
   const std::string self_;
+  const bool tls_;
   StampStore* const store_;
+  StampValidator* const validator_;
   AsyncLog* const log_;
   std::map<std::string, std::unique_ptr<Link>, std::less<>> links_;
   Service service_{this};

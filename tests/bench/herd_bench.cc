@@ -32,6 +32,7 @@
 #include "absl/time/clock.h"
 #include "herd/v1/location_service.grpc.pb.h"
 #include "services/core/config.h"
+#include "services/core/transport_security.h"
 
 namespace {
 
@@ -220,9 +221,18 @@ int main(int argc, char** argv) {
   }
   std::map<std::string, std::unique_ptr<herd::v1::LocationService::Stub>> stubs;
   for (const auto& node : config->proto().nodes()) {
+    // The bench talks to nodes as the gateway does: over TLS with the gateway's certificate when
+    // the herd runs TLS (so it also works when client certificates are required).
+    absl::StatusOr<herd::TransportSecurity> security =
+        herd::TransportSecurity::ForGateway(*config, node.name());
+    if (!security.ok()) {
+      std::fprintf(stderr, "herd-bench: %s\n", std::string(security.status().message()).c_str());
+      return 2;
+    }
     stubs[node.name()] = herd::v1::LocationService::NewStub(
-        grpc::CreateChannel(node.grpc_address(), grpc::InsecureChannelCredentials()));
+        security->NodeChannel(node.grpc_address(), node.name(), grpc::ChannelArguments()));
   }
+  std::printf("transport: %s\n", config->tls() ? "mutual TLS" : "plain TCP");
 
   // 1. Throughput through the gateway.
   std::vector<ConnectionResult> results(o.connections);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "tests/support/process.h"
 
 namespace herd {
@@ -117,6 +118,72 @@ TEST(HerdConfig, GatewayFallbacksNameOtherConfiguredNodes) {
       ErrorOf(Replace(kValid, bravo, bravo + ", \"gatewayFallbacks\": [\"Alpha\", \"Alpha\"]"))
           .find("nodes[1].gatewayFallbacks[1]"),
       std::string::npos);
+}
+
+TEST(HerdConfig, TlsPathsResolveAndMissingOnesAreNamed) {
+  std::string tls = Replace(kValid, R"("logDir": "logs",)",
+                            R"("logDir": "logs",
+      "tls": {"caFile": "certs/ca.pem"},
+      "gateway": {"certFile": "certs/gateway.pem", "keyFile": "/keys/gateway.key"},)");
+  for (const char* name : {"Alpha", "Bravo", "Charlie"}) {
+    std::string node = absl::StrCat(R"({"name": ")", name, R"(", )");
+    tls = Replace(tls, node,
+                  absl::StrCat(node, R"("certFile": "certs/)", name, R"(.pem", "keyFile": "certs/)",
+                               name, R"(.key", )"));
+  }
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(tls, "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->tls());
+  EXPECT_EQ(config->proto().tls().ca_file(), "/base/certs/ca.pem");
+  EXPECT_FALSE(config->proto().tls().require_client_certificates());
+  EXPECT_EQ(config->FindNode("Bravo")->cert_file(), "/base/certs/Bravo.pem");
+  EXPECT_EQ(config->FindNode("Bravo")->key_file(), "/base/certs/Bravo.key");
+  EXPECT_EQ(config->GatewayCertFile("Bravo"), "/base/certs/gateway.pem");
+  EXPECT_EQ(config->GatewayKeyFile("Bravo"), "/keys/gateway.key");
+
+  std::string sidecar = Replace(tls, R"("keyFile": "certs/Bravo.key", )",
+                                R"("keyFile": "certs/Bravo.key", "gatewayCertFile": "gw/b.pem",
+                                   "gatewayKeyFile": "gw/b.key", )");
+  config = HerdConfig::Parse(sidecar, "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->GatewayCertFile("Bravo"), "/base/gw/b.pem");
+  EXPECT_EQ(config->GatewayCertFile("Alpha"), "/base/certs/gateway.pem");
+
+  EXPECT_EQ(ErrorOf(Replace(tls, R"("caFile": "certs/ca.pem")", R"("caFile": "")")),
+            "tls.caFile: is required when tls is set");
+  EXPECT_EQ(ErrorOf(Replace(tls, R"("certFile": "certs/Bravo.pem", )", "")),
+            "nodes[1].certFile: is required when tls is set");
+  EXPECT_EQ(ErrorOf(Replace(tls, R"("keyFile": "certs/Charlie.key", )", "")),
+            "nodes[2].keyFile: is required when tls is set");
+  EXPECT_EQ(ErrorOf(Replace(tls, R"("keyFile": "/keys/gateway.key")", R"("keyFile": "")")),
+            "gateway.keyFile: is required with its certificate/key counterpart");
+  EXPECT_EQ(
+      ErrorOf(Replace(
+          tls, R"("gateway": {"certFile": "certs/gateway.pem", "keyFile": "/keys/gateway.key"},)",
+          "")),
+      "nodes[0].gatewayCertFile: is required when tls is set and gateway.certFile is not");
+  // Certificates without a tls section are a mistake, not silently plain TCP.
+  std::string plain_with_cert =
+      Replace(kValid, R"({"name": "Bravo", )", R"({"name": "Bravo", "certFile": "b.pem", )");
+  EXPECT_EQ(ErrorOf(plain_with_cert),
+            "nodes[1]: has certificate files but the config has no \"tls\" section");
+}
+
+TEST(HerdConfig, ClientTimeBoundDefaultsToADayAndZeroTurnsItOff) {
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
+  ASSERT_TRUE(config.ok());
+  EXPECT_FALSE(config->tls());
+  EXPECT_EQ(config->max_client_time_ahead(), absl::Hours(24));
+  std::string off = Replace(kValid, R"("logDir": "logs",)",
+                            R"("logDir": "logs", "stamps": {"maxClientTimeAheadSeconds": 0},)");
+  config = HerdConfig::Parse(off, "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->max_client_time_ahead(), absl::ZeroDuration());
+  std::string hour = Replace(kValid, R"("logDir": "logs",)",
+                             R"("logDir": "logs", "stamps": {"maxClientTimeAheadSeconds": 3600},)");
+  config = HerdConfig::Parse(hour, "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->max_client_time_ahead(), absl::Hours(1));
 }
 
 TEST(HerdConfig, MissingFileIsAClearError) {

@@ -31,12 +31,13 @@ using ::herd::testing::TextClient;
 
 constexpr char kKiwi[] = "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1520023934.918963997";
 
-class GatewayE2eTest : public ::testing::Test {
+// Every check runs against a plain herd and a mutual-TLS one.
+class GatewayE2eTest : public ::testing::TestWithParam<herd::testing::Transport> {
  protected:
   GatewayE2eTest()
       : herd_({"Hands", "Wilkes", "Welsh"}, {{"Hands", "Wilkes"}, {"Wilkes", "Welsh"}},
               absl::StrCat(R"({"geonames": {"dataFile": ")", HERD_PLACES_FIXTURE, R"("}})"),
-              /*request_timeout_ms=*/1000) {}
+              /*request_timeout_ms=*/1000, GetParam()) {}
 
   void SetUp() override {
     herd_.StartAll();
@@ -73,7 +74,7 @@ void ExpectAtLine(const std::string& reply, const std::string& node, const std::
   EXPECT_LE(received, ns(after)) << reply;
 }
 
-TEST_F(GatewayE2eTest, IamatSpecExample) {
+TEST_P(GatewayE2eTest, IamatSpecExample) {
   Instant before = Now();
   absl::StatusOr<std::string> reply = Exchange(Text("Hands"), kKiwi);
   Instant after = Now();
@@ -82,7 +83,7 @@ TEST_F(GatewayE2eTest, IamatSpecExample) {
                Instant{1520023934, 918963997}, before, after);
 }
 
-TEST_F(GatewayE2eTest, IamatFromTheFutureHasNegativeDiff) {
+TEST_P(GatewayE2eTest, IamatFromTheFutureHasNegativeDiff) {
   Instant now = Now();
   std::string time = absl::StrCat(now.seconds + 1000, ".000000001");
   Instant before = Now();
@@ -95,7 +96,19 @@ TEST_F(GatewayE2eTest, IamatFromTheFutureHasNegativeDiff) {
                Instant{now.seconds + 1000, 1}, before, after);
 }
 
-TEST_F(GatewayE2eTest, WhiteSpaceVariantsPipelinedWithHalfClose) {
+// A client time more than a day ahead would pin the client's stamp for good: refused.
+TEST_P(GatewayE2eTest, IamatTooFarInTheFutureIsRefused) {
+  std::string line =
+      absl::StrCat("IAMAT pinned +48.858370+002.294481 ", Now().seconds + 86400 + 60, ".5");
+  absl::StatusOr<std::string> reply = Exchange(Text("Hands"), line);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(*reply, absl::StrCat("? ", line, "\n"));
+  absl::StatusOr<std::string> whatsat = Exchange(Text("Welsh"), "WHATSAT pinned 10 1");
+  ASSERT_TRUE(whatsat.ok()) << whatsat.status();
+  EXPECT_EQ(*whatsat, "? WHATSAT pinned 10 1\n");
+}
+
+TEST_P(GatewayE2eTest, WhiteSpaceVariantsPipelinedWithHalfClose) {
   absl::StatusOr<TextClient> client = TextClient::Connect(Text("Wilkes"));
   ASSERT_TRUE(client.ok());
   Instant before = Now();
@@ -121,7 +134,7 @@ TEST_F(GatewayE2eTest, WhiteSpaceVariantsPipelinedWithHalfClose) {
                after);
 }
 
-TEST_F(GatewayE2eTest, EveryInvalidForm) {
+TEST_P(GatewayE2eTest, EveryInvalidForm) {
   const std::vector<std::string> invalid = {"",
                                             "HELLO there",
                                             "IAMAT",
@@ -172,7 +185,7 @@ void ExpectWhatsatReply(const std::string& reply, const std::string& at_line, in
   EXPECT_LE(results, max_results) << json;
 }
 
-TEST_F(GatewayE2eTest, WhatsatAtWelshReturnsTheAtLineMadeAtHands) {
+TEST_P(GatewayE2eTest, WhatsatAtWelshReturnsTheAtLineMadeAtHands) {
   absl::StatusOr<std::string> at = Exchange(Text("Hands"), kKiwi);
   ASSERT_TRUE(at.ok()) << at.status();
   ASSERT_TRUE(absl::StartsWith(*at, "AT Hands +")) << *at;
@@ -207,7 +220,7 @@ TEST_F(GatewayE2eTest, WhatsatAtWelshReturnsTheAtLineMadeAtHands) {
   ExpectWhatsatReply(*reply, *at, 1);
 }
 
-TEST_F(GatewayE2eTest, RepliesStayInOrderBehindWhatsat) {
+TEST_P(GatewayE2eTest, RepliesStayInOrderBehindWhatsat) {
   absl::StatusOr<std::string> at = Exchange(Text("Hands"), kKiwi);
   ASSERT_TRUE(at.ok()) << at.status();
   absl::StatusOr<TextClient> client = TextClient::Connect(Text("Hands"));
@@ -230,7 +243,7 @@ TEST_F(GatewayE2eTest, RepliesStayInOrderBehindWhatsat) {
   }
 }
 
-TEST_F(GatewayE2eTest, OverlongLineIsAnsweredThenClosed) {
+TEST_P(GatewayE2eTest, OverlongLineIsAnsweredThenClosed) {
   absl::StatusOr<TextClient> client = TextClient::Connect(Text("Hands"));
   ASSERT_TRUE(client.ok());
   (void)client->Send(std::string(100000, 'z') + "\n", absl::Seconds(5));
@@ -239,7 +252,7 @@ TEST_F(GatewayE2eTest, OverlongLineIsAnsweredThenClosed) {
   EXPECT_EQ(*all, "? " + std::string(65536, 'z') + "\n");
 }
 
-TEST_F(GatewayE2eTest, NodeKilledBehindItsGatewayThenRestarted) {
+TEST_P(GatewayE2eTest, NodeKilledBehindItsGatewayThenRestarted) {
   ASSERT_TRUE(absl::StartsWith(*Exchange(Text("Hands"), kKiwi), "AT Hands "));
   // Frozen node: the request is pending in the gateway; it must still be answered in time.
   ASSERT_EQ(kill(herd_.process("Hands")->pid(), SIGSTOP), 0);
@@ -354,6 +367,11 @@ TEST(GatewayFallbackTest, LinesForADownNodeAreTakenByItsFirstReachableFallback) 
       absl::Seconds(5)))
       << last;
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, GatewayE2eTest,
+                         ::testing::Values(herd::testing::Transport::kPlain,
+                                           herd::testing::Transport::kTls),
+                         herd::testing::TransportName);
 
 }  // namespace
 }  // namespace herd::gateway_test

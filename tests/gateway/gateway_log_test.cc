@@ -53,7 +53,8 @@ TEST(GatewayLog, SighupReopensTheLogAfterItWasMovedAway) {
 }
 
 TEST(GatewayLog, StampLinesNoneLeavesTextLinesOut) {
-  TestHerd herd({"Hands"}, {}, "", 0, R"({"stampLines": "NONE"})");
+  TestHerd herd({"Hands"}, {}, "", 0, testing::Transport::kPlain,
+                testing::WithLog(R"({"stampLines": "NONE"})"));
   herd.StartAll();
   auto gateway = testing::StartGateway(herd.config_path(), "Hands", {herd.text_address("Hands")},
                                        herd.dir() + "/gateway.out");

@@ -55,16 +55,17 @@ bool Holds(TestHerd& herd, const std::string& node, const std::string& client,
   return Get(herd, node, client, &stamp).ok() && stamp.client_time_text() == time;
 }
 
-class DefaultHerdTest : public ::testing::Test {
+// Every check runs against a plain herd and a mutual-TLS one.
+class DefaultHerdTest : public ::testing::TestWithParam<testing::Transport> {
  protected:
-  DefaultHerdTest() : herd_(TestHerd::DefaultNames(), TestHerd::DefaultLinks()) {
+  DefaultHerdTest() : herd_(TestHerd::DefaultNames(), TestHerd::DefaultLinks(), "", 0, GetParam()) {
     herd_.StartAll();
     EXPECT_TRUE(herd_.WaitUntilLinked());
   }
   TestHerd herd_;
 };
 
-TEST_F(DefaultHerdTest, AStampReportedAtHandsIsReadableAtWelsh) {
+TEST_P(DefaultHerdTest, AStampReportedAtHandsIsReadableAtWelsh) {
   auto response =
       Report(herd_, "Hands", "kiwi.cs.ucla.edu", "+34.068930-118.445127", "1520023934.918963997");
   ASSERT_TRUE(response.ok()) << response.status();
@@ -85,7 +86,7 @@ TEST_F(DefaultHerdTest, AStampReportedAtHandsIsReadableAtWelsh) {
   }
 }
 
-TEST_F(DefaultHerdTest, FloodingRoutesAroundADeadNodeAndReachesItAfterRestart) {
+TEST_P(DefaultHerdTest, FloodingRoutesAroundADeadNodeAndReachesItAfterRestart) {
   herd_.Kill("Goloman");
   auto response = Report(herd_, "Hands", "kiwi", "+1+1", "100");
   ASSERT_TRUE(response.ok()) << response.status();
@@ -127,7 +128,7 @@ void ReportMany(TestHerd& herd, const std::string& node, const std::string& pref
   }
 }
 
-TEST_F(DefaultHerdTest, ACutOffNodeCatchesUpWithEverythingItMissed) {
+TEST_P(DefaultHerdTest, ACutOffNodeCatchesUpWithEverythingItMissed) {
   // Holiday is Welsh's only link: without it Welsh is alone, but still serving.
   herd_.Kill("Holiday");
   ReportMany(herd_, "Hands", "east-", 5000, "100");
@@ -149,7 +150,7 @@ TEST_F(DefaultHerdTest, ACutOffNodeCatchesUpWithEverythingItMissed) {
   }
 }
 
-TEST_F(DefaultHerdTest, StatusNamesTheNodeAndItsLinks) {
+TEST_P(DefaultHerdTest, StatusNamesTheNodeAndItsLinks) {
   v1::NodeStatus goloman = herd_.Status("Goloman");
   EXPECT_EQ(goloman.node(), "Goloman");
   EXPECT_EQ(std::vector<std::string>(goloman.linked_peers().begin(), goloman.linked_peers().end()),
@@ -158,7 +159,7 @@ TEST_F(DefaultHerdTest, StatusNamesTheNodeAndItsLinks) {
   EXPECT_TRUE(Eventually([&] { return herd_.Status("Goloman").linked_peers_size() == 2; }));
 }
 
-TEST_F(DefaultHerdTest, ConcurrentReportsOfOneClientConvergeEverywhere) {
+TEST_P(DefaultHerdTest, ConcurrentReportsOfOneClientConvergeEverywhere) {
   std::vector<std::thread> reporters;
   std::vector<std::string> names = TestHerd::DefaultNames();
   for (size_t n = 0; n < names.size(); ++n) {
@@ -190,7 +191,7 @@ TEST_F(DefaultHerdTest, ConcurrentReportsOfOneClientConvergeEverywhere) {
   EXPECT_EQ(winner.origin(), "Wilkes");  // the greatest name among equal client times
 }
 
-TEST_F(DefaultHerdTest, OlderStampsNeverReplaceNewerOnes) {
+TEST_P(DefaultHerdTest, OlderStampsNeverReplaceNewerOnes) {
   ASSERT_TRUE(Report(herd_, "Hands", "kiwi", "+1+1", "200").ok());
   ASSERT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "kiwi", "200"); }));
   auto older = Report(herd_, "Welsh", "kiwi", "+9+9", "100");
@@ -204,13 +205,21 @@ TEST_F(DefaultHerdTest, OlderStampsNeverReplaceNewerOnes) {
   }
 }
 
-TEST_F(DefaultHerdTest, ApiErrorsAreExact) {
+TEST_P(DefaultHerdTest, ApiErrorsAreExact) {
   auto bad_location = Report(herd_, "Hands", "kiwi", "+91-118", "1");
   ASSERT_EQ(bad_location.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad_location.status().message().find("location"), absl::string_view::npos);
   auto bad_time = Report(herd_, "Hands", "kiwi", "+1-1", "1e5");
   ASSERT_EQ(bad_time.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad_time.status().message().find("client_time"), absl::string_view::npos);
+  // More than the default 24 h ahead of the node's clock; a minute less than that is fine.
+  auto pinned = Report(herd_, "Hands", "kiwi", "+1-1", "4000000000.000000000");
+  ASSERT_EQ(pinned.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(pinned.status().message().find("client_time"), absl::string_view::npos)
+      << pinned.status();
+  EXPECT_TRUE(
+      Report(herd_, "Hands", "soon", "+1-1", absl::StrCat(absl::ToUnixSeconds(absl::Now()) + 86340))
+          .ok());
   auto bad_client = Report(herd_, "Hands", "", "+1-1", "1");
   ASSERT_EQ(bad_client.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad_client.status().message().find("client_id"), absl::string_view::npos);
@@ -270,7 +279,16 @@ grpc::Status LinkAs(TestHerd& herd, const std::string& node, const std::string& 
   return stream->Finish();
 }
 
-TEST_F(DefaultHerdTest, NodesThatAreNotConfiguredPeersAreRefused) {
+TEST_P(DefaultHerdTest, NodesThatAreNotConfiguredPeersAreRefused) {
+  // With TLS a caller's name comes from its certificate (tests/node/tls_test.cc); this API
+  // client has none, so every stream is refused whatever it claims.
+  if (herd_.tls()) {
+    grpc::Status claimed = LinkAs(herd_, "Goloman", "Hands");
+    EXPECT_EQ(claimed.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_NE(claimed.error_message().find("no client certificate"), std::string::npos)
+        << claimed.error_message();
+    return;
+  }
   grpc::Status stranger = LinkAs(herd_, "Goloman", "Mallory");
   EXPECT_EQ(stranger.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(stranger.error_message().find("Mallory"), std::string::npos);
@@ -279,7 +297,7 @@ TEST_F(DefaultHerdTest, NodesThatAreNotConfiguredPeersAreRefused) {
   EXPECT_EQ(LinkAs(herd_, "Goloman", "").error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(DefaultHerdTest, HealthAndReflectionAreServed) {
+TEST_P(DefaultHerdTest, HealthAndReflectionAreServed) {
   auto health = grpc::health::v1::Health::NewStub(herd_.channel("Holiday"));
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
@@ -307,7 +325,7 @@ TEST_F(DefaultHerdTest, HealthAndReflectionAreServed) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
-TEST_F(DefaultHerdTest, LogsRecordStampsAndLinks) {
+TEST_P(DefaultHerdTest, LogsRecordStampsAndLinks) {
   ASSERT_TRUE(Report(herd_, "Hands", "logged", "+1+1", "7").ok());
   ASSERT_TRUE(Eventually([&] { return Holds(herd_, "Welsh", "logged", "7"); }));
   auto log_has = [&](const std::string& node, const std::string& text) {
@@ -323,6 +341,10 @@ TEST_F(DefaultHerdTest, LogsRecordStampsAndLinks) {
   herd_.Kill("Holiday");
   EXPECT_TRUE(log_has("Welsh", "link Holiday down"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, DefaultHerdTest,
+                         ::testing::Values(testing::Transport::kPlain, testing::Transport::kTls),
+                         testing::TransportName);
 
 TEST(AnyTopology, ALineOfNodesWithOtherNames) {
   TestHerd herd({"zeta", "alpha", "Mid"}, {{"zeta", "Mid"}, {"Mid", "alpha"}});

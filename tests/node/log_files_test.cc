@@ -71,8 +71,9 @@ int CountLinesStartingAfterTimestamp(const std::string& text, const std::string&
 TEST(NodeLogFiles, TrafficWithATinyRotationLimitKeepsTheLogsBounded) {
   constexpr uint64_t kFileBytes = 16384;
   constexpr int kFiles = 3;
-  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0,
-                absl::StrCat(R"({"maxFileBytes": )", kFileBytes, R"(, "maxFiles": )", kFiles, "}"));
+  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0, testing::Transport::kPlain,
+                testing::WithLog(absl::StrCat(R"({"maxFileBytes": )", kFileBytes,
+                                              R"(, "maxFiles": )", kFiles, "}")));
   herd.StartAll();
   ASSERT_TRUE(herd.WaitUntilLinked());
   // About 150 bytes per line, two lines per stamp on each node: ~6 MB against a 48 KiB budget.
@@ -115,7 +116,8 @@ TEST(NodeLogFiles, SighupReopensTheLogAfterItWasMovedAway) {
 }
 
 TEST(NodeLogFiles, StampLinesNoneKeepsLinkLinesOnly) {
-  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0, R"({"stampLines": "NONE"})");
+  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0, testing::Transport::kPlain,
+                testing::WithLog(R"({"stampLines": "NONE"})"));
   herd.StartAll();
   ASSERT_TRUE(herd.WaitUntilLinked());
   SendReports(herd, "Alpha", 2, 500);
@@ -138,8 +140,8 @@ TEST(NodeLogFiles, StampLinesNoneKeepsLinkLinesOnly) {
 }
 
 TEST(NodeLogFiles, StampLinesSampledWritesOneInN) {
-  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0,
-                R"({"stampLines": "SAMPLED", "stampSampleEvery": 100})");
+  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0, testing::Transport::kPlain,
+                testing::WithLog(R"({"stampLines": "SAMPLED", "stampSampleEvery": 100})"));
   herd.StartAll();
   ASSERT_TRUE(herd.WaitUntilLinked());
   SendReports(herd, "Alpha", 2, 1000);

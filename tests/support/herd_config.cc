@@ -13,9 +13,14 @@ std::string HerdConfigJson(const HerdSpec& spec) {
       fallbacks = absl::StrCat(R"(, "gatewayFallbacks": [")",
                                absl::StrJoin(node.gateway_fallbacks, R"(", ")"), R"("])");
     }
-    nodes.push_back(absl::StrCat(R"({"name": ")", node.name, R"(", "grpcAddress": ")",
-                                 node.grpc_address, R"(", "textAddress": ")", node.text_address,
-                                 R"(")", fallbacks, "}"));
+    nodes.push_back(absl::StrCat(
+        R"({"name": ")", node.name, R"(", "grpcAddress": ")", node.grpc_address,
+        R"(", "textAddress": ")", node.text_address,
+        spec.certs_dir.empty()
+            ? std::string()
+            : absl::StrCat(R"(", "certFile": ")", spec.certs_dir, "/node-", node.name,
+                           R"(.pem", "keyFile": ")", spec.certs_dir, "/node-", node.name, ".key"),
+        R"(")", fallbacks, "}"));
   }
   std::vector<std::string> links;
   for (const auto& [a, b] : spec.links) {
@@ -33,12 +38,23 @@ std::string HerdConfigJson(const HerdSpec& spec) {
   if (spec.refuse_connections_when_down) {
     gateway.push_back(R"("refuseConnectionsWhenDown": true)");
   }
+  if (!spec.certs_dir.empty()) {
+    gateway.push_back(absl::StrCat(R"("certFile": ")", spec.certs_dir, R"(/gateway-gateway.pem", )",
+                                   R"("keyFile": ")", spec.certs_dir, R"(/gateway-gateway.key")"));
+  }
   std::string json =
       absl::StrCat("{\n  \"nodes\": [", absl::StrJoin(nodes, ",\n    "), "],\n  \"links\": [",
                    absl::StrJoin(links, ", "), "],\n  \"logDir\": \"", spec.log_dir,
                    "\",\n  \"gateway\": {", absl::StrJoin(gateway, ", "), "}");
   if (!spec.places_json.empty()) absl::StrAppend(&json, ",\n  \"places\": ", spec.places_json);
   if (!spec.log_json.empty()) absl::StrAppend(&json, ",\n  \"log\": ", spec.log_json);
+  if (!spec.certs_dir.empty()) {
+    absl::StrAppend(&json, ",\n  \"tls\": {\"caFile\": \"",
+                    spec.ca_file.empty() ? spec.certs_dir + "/ca.pem" : spec.ca_file,
+                    "\", \"requireClientCertificates\": ",
+                    spec.require_client_certificates ? "true" : "false", "}");
+  }
+  if (!spec.stamps_json.empty()) absl::StrAppend(&json, ",\n  \"stamps\": ", spec.stamps_json);
   absl::StrAppend(&json, "\n}\n");
   return json;
 }

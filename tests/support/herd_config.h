@@ -22,8 +22,14 @@ struct HerdSpec {
   int request_timeout_ms = 0;  // 0: the default
   int node_down_grace_ms = 0;  // 0: the default
   bool refuse_connections_when_down = false;
-  std::string places_json;     // raw JSON value of "places", empty for none
-  std::string log_json;        // raw JSON value of "log", empty for none
+  std::string places_json;  // raw JSON value of "places", empty for none
+  std::string log_json;     // raw JSON value of "log", empty for none
+  // TLS: when set, the config has a "tls" section and every node and the gateway use the
+  // certificates deploy/herd-certs made in this directory (node-<name>.pem, gateway-gateway.pem).
+  std::string certs_dir;
+  std::string ca_file;  // default: <certs_dir>/ca.pem
+  bool require_client_certificates = false;
+  std::string stamps_json;  // raw JSON value of "stamps", empty for none
 };
 
 // The herd config JSON for `spec`.

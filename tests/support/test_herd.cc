@@ -1,6 +1,7 @@
 #include "tests/support/test_herd.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,8 +12,30 @@
 
 namespace herd::testing {
 
+std::string TransportName(const ::testing::TestParamInfo<Transport>& info) {
+  return info.param == Transport::kTls ? "Tls" : "Plain";
+}
+
+bool MakeCertificates(const std::string& dir, const std::vector<NodeAddresses>& nodes,
+                      const std::vector<std::string>& options) {
+  std::vector<std::string> argv = {absl::StrCat(HERD_SOURCE_DIR, "/deploy/herd-certs")};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back(dir);
+  for (const NodeAddresses& node : nodes) {
+    argv.push_back(absl::StrCat(node.name, "=", node.grpc_address));
+  }
+  Process certs(argv, dir + ".out");
+  int status = certs.Wait(absl::Seconds(60));
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    std::fprintf(stderr, "herd-certs failed:\n%s\n", ReadFile(dir + ".out").c_str());
+    return false;
+  }
+  return true;
+}
+
 TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json,
-                   int request_timeout_ms, std::string log_json) {
+                   int request_timeout_ms, Transport transport,
+                   const std::function<void(HerdSpec&)>& customize) {
   for (const std::string& name : names) {
     spec_.nodes.push_back({name, FreeLoopbackAddress(), FreeLoopbackAddress()});
   }
@@ -20,7 +43,11 @@ TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string plac
   spec_.log_dir = "logs";
   spec_.places_json = std::move(places_json);
   spec_.request_timeout_ms = request_timeout_ms;
-  spec_.log_json = std::move(log_json);
+  if (transport == Transport::kTls) {
+    spec_.certs_dir = dir_.path() + "/certs";
+    if (!MakeCertificates(spec_.certs_dir, spec_.nodes)) std::abort();
+  }
+  if (customize) customize(spec_);
   config_path_ = dir_.path() + "/herd.json";
   WriteFile(config_path_, HerdConfigJson(spec_));
 }
@@ -53,6 +80,21 @@ std::vector<std::string> TestHerd::DefaultNames() {
 TestHerd::Links TestHerd::DefaultLinks() {
   return {{"Goloman", "Hands"}, {"Goloman", "Holiday"}, {"Goloman", "Wilkes"},
           {"Hands", "Wilkes"},  {"Holiday", "Welsh"},   {"Holiday", "Wilkes"}};
+}
+
+TransportSecurity TestHerd::ClientSecurity() const {
+  if (!tls()) return TransportSecurity::Insecure();
+  absl::StatusOr<TransportSecurity> security = TransportSecurity::Tls(
+      spec_.ca_file.empty() ? spec_.certs_dir + "/ca.pem" : spec_.ca_file, "", "");
+  if (!security.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(security.status().message()).c_str());
+    std::abort();
+  }
+  return *std::move(security);
+}
+
+std::string TestHerd::output_path(const std::string& name) const {
+  return absl::StrCat(dir_.path(), "/", name, ".out");
 }
 
 std::string TestHerd::log_path(const std::string& name) const {
@@ -146,8 +188,7 @@ std::shared_ptr<grpc::Channel> TestHerd::channel(const std::string& name) {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel =
-        grpc::CreateCustomChannel(grpc_address(name), grpc::InsecureChannelCredentials(), args);
+    channel = ClientSecurity().NodeChannel(grpc_address(name), name, args);
   }
   return channel;
 }
@@ -156,6 +197,10 @@ v1::LocationService::Stub& TestHerd::client(const std::string& name) {
   auto& stub = stubs_[name];
   if (!stub) stub = v1::LocationService::NewStub(channel(name));
   return *stub;
+}
+
+std::function<void(HerdSpec&)> WithLog(std::string log_json) {
+  return [log_json = std::move(log_json)](HerdSpec& spec) { spec.log_json = log_json; };
 }
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {

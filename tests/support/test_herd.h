@@ -2,6 +2,7 @@
 #define HERD_TESTS_SUPPORT_TEST_HERD_H_
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <functional>
 #include <map>
@@ -12,10 +13,20 @@
 
 #include "absl/time/time.h"
 #include "herd/v1/location_service.grpc.pb.h"
+#include "services/core/transport_security.h"
 #include "tests/support/herd_config.h"
 #include "tests/support/process.h"
 
 namespace herd::testing {
+
+// How the test herd's processes talk: plain TCP or mutual TLS with certificates made for it.
+enum class Transport { kPlain, kTls };
+std::string TransportName(const ::testing::TestParamInfo<Transport>& info);
+
+// Runs deploy/herd-certs into `dir` for `nodes` (with extra herd-certs `options` first); true
+// when it succeeded. Its output goes to <dir>.out.
+bool MakeCertificates(const std::string& dir, const std::vector<NodeAddresses>& nodes,
+                      const std::vector<std::string>& options = {});
 
 // A herd of real herd-node processes on free loopback ports, with its config in a temporary
 // directory. Processes are stopped when the herd is destroyed.
@@ -24,9 +35,12 @@ class TestHerd {
   using Links = std::vector<std::pair<std::string, std::string>>;
 
   // `places_json` is the config's "places" object, or "" for none; `request_timeout_ms` the
-  // gateway's (0: the default); `log_json` the config's "log" object, or "" for none.
+  // gateway's (0: the default).
+  // With kTls, certificates for every node and the gateway are made in <dir>/certs;
+  // `customize` may change the spec before the config is written.
   TestHerd(std::vector<std::string> names, Links links, std::string places_json = "",
-           int request_timeout_ms = 0, std::string log_json = "");
+           int request_timeout_ms = 0, Transport transport = Transport::kPlain,
+           const std::function<void(HerdSpec&)>& customize = nullptr);
 
   // The default topology: Goloman, Hands, Holiday, Welsh, Wilkes.
   static std::vector<std::string> DefaultNames();
@@ -58,6 +72,15 @@ class TestHerd {
   const std::string& config_path() const { return config_path_; }
   const std::string& dir() const { return dir_.path(); }
   std::string log_path(const std::string& name) const;
+  // The node's stdout and stderr.
+  std::string output_path(const std::string& name) const;
+  const HerdSpec& spec() const { return spec_; }
+  bool tls() const { return !spec_.certs_dir.empty(); }
+  // <dir>/certs with TLS.
+  const std::string& certs_dir() const { return spec_.certs_dir; }
+  // What a direct API client of this herd uses: plain, or TLS trusting the herd's CA with no
+  // certificate of its own.
+  TransportSecurity ClientSecurity() const;
 
  private:
   TempDir dir_;
@@ -67,6 +90,9 @@ class TestHerd {
   std::map<std::string, std::unique_ptr<v1::LocationService::Stub>> stubs_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
+
+// A TestHerd customization that sets the config's "log" object.
+std::function<void(HerdSpec&)> WithLog(std::string log_json);
 
 // A deadline for one test RPC.
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout = absl::Seconds(5));
