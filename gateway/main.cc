@@ -141,8 +141,8 @@ int Run(int argc, char** argv) {
     options.grpc_address = node->grpc_address();
     options.request_timeout = timeout;
     entry.client = std::make_unique<NodeClient>(options);
-    absl::StatusOr<std::unique_ptr<TextServer>> server =
-        TextServer::Listen(io, node->text_address(), entry.client.get(), entry.log.get(), limits);
+    absl::StatusOr<std::unique_ptr<TextServer>> server = TextServer::Listen(
+        io, node->text_listen_address(), entry.client.get(), entry.log.get(), limits);
     if (!server.ok()) {
       std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
                    std::string(server.status().message()).c_str());
@@ -150,7 +150,7 @@ int Run(int argc, char** argv) {
     }
     entry.server = std::move(*server);
     entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
-                                  node->text_address(), ", node at ", node->grpc_address()));
+                                  node->text_listen_address(), ", node at ", node->grpc_address()));
     served.push_back(std::move(entry));
   }
 
@@ -161,7 +161,7 @@ int Run(int argc, char** argv) {
   for (ServedNode& node : served) {
     node.server->Start();
     std::printf("herd-gateway: %s text on %s -> gRPC %s\n", node.name.c_str(),
-                config->FindNode(node.name)->text_address().c_str(),
+                config->FindNode(node.name)->text_listen_address().c_str(),
                 config->FindNode(node.name)->grpc_address().c_str());
   }
   std::fflush(stdout);

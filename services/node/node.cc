@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(node_config->grpc_address(), grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(node_config->grpc_listen_address(), grpc::InsecureServerCredentials(),
                            &node->port_);
   builder.RegisterService(node->location_service_.get());
   builder.RegisterService(node->mesh_->service());
@@ -56,10 +56,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   node->server_ = builder.BuildAndStart();
   if (node->server_ == nullptr || node->port_ == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", node_config->grpc_address(), " (in use?)"));
+        absl::StrCat("cannot listen on ", node_config->grpc_listen_address(), " (in use?)"));
   }
-  node->log_->Write(absl::StrCat("node ", name, " listening on ", node_config->grpc_address(),
-                                 " (port ", node->port_, ")"));
+  node->log_->Write(absl::StrCat("node ", name, " listening on ",
+                                 node_config->grpc_listen_address(), " (port ", node->port_,
+                                 "), peers dial ", node_config->grpc_address()));
   node->mesh_->Start();
   return node;
 }
