@@ -160,11 +160,12 @@ int Run(int argc, char** argv) {
   });
   for (ServedNode& node : served) {
     node.server->Start();
-    std::printf("herd-gateway: %s text on %s -> gRPC %s\n", node.name.c_str(),
-                config->FindNode(node.name)->text_listen_address().c_str(),
-                config->FindNode(node.name)->grpc_address().c_str());
+    // On stderr, unbuffered: what `docker logs` and deploy/herd's *.out files show at once.
+    std::fprintf(stderr, "herd-gateway: %s text on %s -> gRPC %s, log %s/gateway-%s.log\n",
+                 node.name.c_str(), config->FindNode(node.name)->text_listen_address().c_str(),
+                 config->FindNode(node.name)->grpc_address().c_str(), config->log_dir().c_str(),
+                 node.name.c_str());
   }
-  std::fflush(stdout);
 
   int thread_count = flags.threads > 0
                          ? flags.threads
