@@ -25,7 +25,24 @@ GOLOMAN_GRPC=12100
 say() { printf 'containers-test: %s\n' "$*" >&2; }
 fail() {
   say "FAIL: $*"
+  diagnose
   exit 1
+}
+
+# What the engine shows of the herd under test, before cleanup removes it.
+diagnose() {
+  command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1 || return 0
+  say "containers of $PROJECT:"
+  docker ps -a --filter "name=$PROJECT" --format '  {{.Names}} {{.Status}} {{.Ports}}' >&2 || true
+  local container
+  for container in $(docker ps -aq --filter "name=${PROJECT}_" 2>/dev/null); do
+    say "last output of $(docker inspect -f '{{.Name}}' "$container"):"
+    docker logs --tail 3 "$container" 2>&1 | sed 's/^/  /' >&2 || true
+  done
+  for container in $(docker ps -q --filter "name=${PROJECT}_hands" 2>/dev/null | head -n 1); do
+    docker exec "$container" sh -c 'grep -h "link\|listening" /var/log/herd/*.log' 2>&1 |
+      sed 's/^/  /' >&2 || true
+  done
 }
 skip() {
   printf 'SKIPPED container end-to-end test: %s\n' "$*"
@@ -88,18 +105,34 @@ text_call() {
   timeout 10 bash -c '
     exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
     printf "%s\n" "$2" >&3
-    while IFS= read -r -t 5 line <&3; do
+    while IFS= read -r -t 8 line <&3; do
       printf "%s\n" "$line"
       case "$2" in IAMAT*) break ;; esac
       [ -n "$line" ] || break
     done' _ "$1" "$2"
 }
 
-iamat() { text_call "$1" "IAMAT $2 +34.068930-118.445127 $(date +%s).000000001"; }
+# IAMAT for CLIENT at the node behind PORT; prints the AT line. A gateway that has just started
+# may still be connecting to its node (it answers "? ..." then): retried for up to 30 s.
+iamat() {
+  local port=$1 client=$2 reply deadline=$((SECONDS + 30))
+  while :; do
+    reply=$(text_call "$port" "IAMAT $client +34.068930-118.445127 $(date +%s).000000001" || true)
+    if [[ $reply == "AT "* ]]; then
+      printf '%s\n' "$reply"
+      return 0
+    fi
+    [ $SECONDS -lt $deadline ] || fail "IAMAT $client at port $port: no AT answer (last: \"$reply\")"
+    sleep 0.5
+  done
+}
 
-# Polls WHATSAT at PORT until its AT line is AT_LINE (the stamp has reached that node); 15 s.
+# Polls WHATSAT at PORT until its AT line is AT_LINE (the stamp has reached that node). Bounded
+# by 60 s: in a swarm a service's name exists only once its task runs, and gRPC backs off
+# between failed lookups (1 s growing by 1.6x), so a link to a peer that started late can take
+# tens of seconds to open on a loaded machine.
 await_whatsat() {
-  local port=$1 client=$2 at_line=$3 reply deadline=$((SECONDS + 15))
+  local port=$1 client=$2 at_line=$3 reply deadline=$((SECONDS + 60))
   while [ $SECONDS -lt $deadline ]; do
     reply=$(text_call "$port" "WHATSAT $client 10 3" || true)
     if [ "$(head -n 1 <<<"$reply")" = "$at_line" ] && grep -q '"results"' <<<"$reply"; then
