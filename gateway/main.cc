@@ -175,8 +175,8 @@ int Run(int argc, char** argv) {
     }
     entry.route =
         std::make_unique<NodeRoute>(client_for(node->name(), *security), std::move(fallbacks));
-    absl::StatusOr<std::unique_ptr<TextServer>> server =
-        TextServer::Listen(io, node->text_address(), entry.route.get(), entry.log.get(), limits);
+    absl::StatusOr<std::unique_ptr<TextServer>> server = TextServer::Listen(
+        io, node->text_listen_address(), entry.route.get(), entry.log.get(), limits);
     if (!server.ok()) {
       std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
                    std::string(server.status().message()).c_str());
@@ -184,7 +184,7 @@ int Run(int argc, char** argv) {
     }
     entry.server = std::move(*server);
     entry.log->Write(absl::StrCat("gateway for ", node->name(), " listening on ",
-                                  node->text_address(), ", node at ", node->grpc_address(),
+                                  node->text_listen_address(), ", node at ", node->grpc_address(),
                                   entry.route->node().tls() ? " over TLS; " : " over plain TCP; ",
                                   DescribeStampLines(log_options)));
     served.push_back(std::move(entry));
@@ -222,11 +222,12 @@ int Run(int argc, char** argv) {
   reopen_signal.async_wait(on_hangup);
   for (ServedNode& node : served) {
     node.server->Start();
-    std::printf("herd-gateway: %s text on %s -> gRPC %s\n", node.name.c_str(),
-                config->FindNode(node.name)->text_address().c_str(),
-                config->FindNode(node.name)->grpc_address().c_str());
+    // On stderr, unbuffered: what `docker logs` and deploy/herd's *.out files show at once.
+    std::fprintf(stderr, "herd-gateway: %s text on %s -> gRPC %s, log %s/gateway-%s.log\n",
+                 node.name.c_str(), config->FindNode(node.name)->text_listen_address().c_str(),
+                 config->FindNode(node.name)->grpc_address().c_str(), config->log_dir().c_str(),
+                 node.name.c_str());
   }
-  std::fflush(stdout);
 
   int thread_count = flags.threads > 0
                          ? flags.threads

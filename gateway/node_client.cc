@@ -30,6 +30,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const NodeClient::Options& options) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
+  // A restarted container comes back on another address under the same name: look the name up
+  // again within a second of losing the connection (gRPC's default waits 30 s between lookups).
+  args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 1000);
   // WHATSAT answers and batch results may be large; the deadline, not a size, bounds them.
   args.SetMaxReceiveMessageSize(-1);
   return options.security.NodeChannel(options.grpc_address, options.node_name, args);

@@ -1,5 +1,6 @@
 #include "services/core/config.h"
 
+#include <arpa/inet.h>
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
@@ -9,9 +10,11 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/core/log_options.h"
 
 namespace herd {
@@ -25,7 +28,30 @@ bool HasSpace(absl::string_view s) {
   return s.find_first_of(" \t\r\n\v\f") != absl::string_view::npos;
 }
 
-// host:port with a numeric port in 1..65535 (port 0 is allowed for tests that pick one).
+// A DNS host name (RFC 1123: dot-separated labels of letters, digits and inner hyphens, as
+// container service names are) or an IPv4 literal; both fit this rule.
+bool IsHostName(absl::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(host, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+// "[...]" holding an IPv6 literal.
+bool IsBracketedIpv6(absl::string_view host) {
+  if (host.size() < 4 || host.front() != '[' || host.back() != ']') return false;
+  in6_addr parsed;
+  return inet_pton(AF_INET6, std::string(host.substr(1, host.size() - 2)).c_str(), &parsed) == 1;
+}
+
+// host:port: a host name, an IPv4 literal or a bracketed IPv6 literal, and a numeric port in
+// 1..65535 (port 0 is allowed for tests that pick one).
 absl::Status ValidateAddress(absl::string_view field, absl::string_view address) {
   if (address.empty()) return Invalid(field, "is empty; expected host:port");
   size_t colon = address.rfind(':');
@@ -35,6 +61,12 @@ absl::Status ValidateAddress(absl::string_view field, absl::string_view address)
   int port = 0;
   if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
     return Invalid(field, absl::StrCat("\"", address, "\" has no valid port"));
+  }
+  absl::string_view host = address.substr(0, colon);
+  if (!IsHostName(host) && !IsBracketedIpv6(host)) {
+    return Invalid(field, absl::StrCat("\"", address,
+                                       "\" has no valid host (a host name, an IPv4 address or "
+                                       "[an IPv6 address])"));
   }
   return absl::OkStatus();
 }
@@ -121,6 +153,24 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
     }
     if (auto s = ValidateAddress(field + ".grpcAddress", node.grpc_address()); !s.ok()) return s;
     if (auto s = ValidateAddress(field + ".textAddress", node.text_address()); !s.ok()) return s;
+    // Listen addresses default to the dial addresses. They may repeat across nodes (each
+    // container binds its own 0.0.0.0:12100).
+    if (!node.grpc_listen_address().empty()) {
+      if (auto s = ValidateAddress(field + ".grpcListenAddress", node.grpc_listen_address());
+          !s.ok()) {
+        return s;
+      }
+    } else {
+      config.mutable_nodes(i)->set_grpc_listen_address(node.grpc_address());
+    }
+    if (!node.text_listen_address().empty()) {
+      if (auto s = ValidateAddress(field + ".textListenAddress", node.text_listen_address());
+          !s.ok()) {
+        return s;
+      }
+    } else {
+      config.mutable_nodes(i)->set_text_listen_address(node.text_address());
+    }
     for (const std::string* address : {&node.grpc_address(), &node.text_address()}) {
       if (!absl::EndsWith(*address, ":0") && !addresses.insert(*address).second) {
         return Invalid(field, absl::StrCat("address ", *address, " is used twice"));

@@ -100,10 +100,11 @@ int main(int argc, char** argv) {
                  std::string(node.status().message()).c_str());
     return 1;
   }
-  std::printf("herd-node %s: gRPC on %s (port %d), log %s/%s.log\n", name.c_str(),
-              config->FindNode(name)->grpc_address().c_str(), (*node)->port(),
-              config->log_dir().c_str(), name.c_str());
-  std::fflush(stdout);
+  // On stderr, unbuffered: what `docker logs` and deploy/herd's *.out files show at once.
+  const herd::v1::NodeConfig* node_config = config->FindNode(name);
+  std::fprintf(stderr, "herd-node %s: gRPC on %s (port %d), dialled as %s, log %s/%s.log\n",
+               name.c_str(), node_config->grpc_listen_address().c_str(), (*node)->port(),
+               node_config->grpc_address().c_str(), config->log_dir().c_str(), name.c_str());
 
   // SIGHUP reopens the log file (after logrotate moved it); SIGINT/SIGTERM stop the node.
   int received = 0;

@@ -47,10 +47,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
 
   absl::StatusOr<TransportSecurity> security = TransportSecurity::ForNode(config, name);
   if (!security.ok()) return security.status();
-  if (!security->tls() && !IsLoopbackAddress(node_config->grpc_address())) {
+  if (!security->tls() && !IsLoopbackAddress(node_config->grpc_listen_address())) {
     // Anyone who reaches the port can claim to be a peer and write stamps: say so loudly.
     std::string warning = absl::StrCat(
-        "WARNING: node ", name, " serves gRPC on ", node_config->grpc_address(),
+        "WARNING: node ", name, " serves gRPC on ", node_config->grpc_listen_address(),
         " WITHOUT TLS: any host that reaches this address can pose as a peer node. Add a "
         "\"tls\" section to the config (deploy/herd certs makes the certificates).");
     std::fprintf(stderr, "herd-node %s\n", warning.c_str());
@@ -72,7 +72,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   grpc::ServerBuilder builder;
   const bool require_client_certificates =
       config.tls() && config.proto().tls().require_client_certificates();
-  builder.AddListeningPort(node_config->grpc_address(),
+  builder.AddListeningPort(node_config->grpc_listen_address(),
                            security->ServerCredentials(require_client_certificates), &node->port_);
   builder.RegisterService(node->location_service_.get());
   builder.RegisterService(node->mesh_->service());
@@ -83,13 +83,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   node->server_ = builder.BuildAndStart();
   if (node->server_ == nullptr || node->port_ == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", node_config->grpc_address(), " (in use?)"));
+        absl::StrCat("cannot listen on ", node_config->grpc_listen_address(), " (in use?)"));
   }
   node->log_->Write(absl::StrCat(
-      "node ", name, " listening on ", node_config->grpc_address(), " (port ", node->port_, ", ",
+      "node ", name, " listening on ", node_config->grpc_listen_address(), " (port ", node->port_,
+      ", ",
       security->tls() ? (require_client_certificates ? "TLS, client certificates required" : "TLS")
                       : "plain TCP",
-      "; client times at most ", absl::FormatDuration(config.max_client_time_ahead()), " ahead); ",
+      "), peers dial ", node_config->grpc_address(), "; client times at most ",
+      absl::FormatDuration(config.max_client_time_ahead()), " ahead; ",
       DescribeStampLines(log_options)));
   node->mesh_->Start();
   return node;

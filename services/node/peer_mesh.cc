@@ -22,6 +22,9 @@ std::shared_ptr<grpc::Channel> PeerChannel(const TransportSecurity& security,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+  // A restarted container comes back on another address under the same name: look the name up
+  // again within a second of losing the connection (gRPC's default waits 30 s between lookups).
+  args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 1000);
   // Notice a peer that vanished without closing its connection (a partition).
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);

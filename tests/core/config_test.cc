@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "tests/support/process.h"
 
@@ -184,6 +185,51 @@ TEST(HerdConfig, ClientTimeBoundDefaultsToADayAndZeroTurnsItOff) {
   config = HerdConfig::Parse(hour, "/base");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->max_client_time_ahead(), absl::Hours(1));
+}
+
+TEST(HerdConfig, HostsAreNamesOrIpLiterals) {
+  for (const char* host : {"hands", "node-1.herd.example.org", "0.0.0.0", "[::1]", "[::]"}) {
+    std::string json = Replace(kValid, "127.0.0.1:12101", std::string(host) + ":12101");
+    absl::StatusOr<HerdConfig> config = HerdConfig::Parse(json, "/base");
+    EXPECT_TRUE(config.ok()) << host << ": " << config.status();
+  }
+  for (const char* bad : {"-hands:1", "hands-:1", "a..b:1", "herd_hands:1", "[::zz]:1", "ha nds:1",
+                          "::1:1", "h\u00e9:1"}) {
+    EXPECT_NE(ErrorOf(Replace(kValid, "127.0.0.1:12101", bad)).find("nodes[1].grpcAddress"),
+              std::string::npos)
+        << bad;
+  }
+}
+
+TEST(HerdConfig, ListenAddressesDefaultToTheDialAddresses) {
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->FindNode("Bravo")->grpc_listen_address(), "127.0.0.1:12101");
+  EXPECT_EQ(config->FindNode("Bravo")->text_listen_address(), "127.0.0.1:12001");
+}
+
+TEST(HerdConfig, ContainerNodesBindEveryInterfaceAndAreDialledByName) {
+  // Every node binds the same 0.0.0.0 ports (one container each); dial addresses stay unique.
+  std::string json = kValid;
+  for (const char* name : {"Alpha", "Bravo", "Charlie"}) {
+    std::string lower = absl::AsciiStrToLower(name);
+    size_t at = json.find(absl::StrCat("\"", name, "\", \"grpcAddress"));
+    size_t end = json.find('}', at);
+    json.replace(at, end - at,
+                 absl::StrCat("\"", name, "\", \"grpcAddress\": \"", lower,
+                              ":12100\", \"textAddress\": \"", lower,
+                              ":12000\", \"grpcListenAddress\": \"0.0.0.0:12100\", "
+                              "\"textListenAddress\": \"0.0.0.0:12000\""));
+  }
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(json, "/base");
+  ASSERT_TRUE(config.ok()) << config.status() << json;
+  EXPECT_EQ(config->FindNode("Charlie")->grpc_address(), "charlie:12100");
+  EXPECT_EQ(config->FindNode("Charlie")->grpc_listen_address(), "0.0.0.0:12100");
+  EXPECT_EQ(config->FindNode("Charlie")->text_listen_address(), "0.0.0.0:12000");
+  EXPECT_NE(ErrorOf(Replace(json, "0.0.0.0:12000", "0.0.0.0")).find("nodes[0].textListenAddress"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(json, "0.0.0.0:12100", "0.0.0.0:x")).find("nodes[0].grpcListenAddress"),
+            std::string::npos);
 }
 
 TEST(HerdConfig, MissingFileIsAClearError) {
