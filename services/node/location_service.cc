@@ -58,9 +58,15 @@ void ToProto(const places::Place& place, v1::Place* out) {
 
 }  // namespace
 
-LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh,
-                                         AsyncLog* log, places::PlacesProvider* places)
-    : self_(std::move(self)), store_(store), mesh_(mesh), log_(log), places_(places) {}
+LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store,
+                                         StampAcceptor* acceptor, PeerMesh* mesh, AsyncLog* log,
+                                         places::PlacesProvider* places)
+    : self_(std::move(self)),
+      store_(store),
+      acceptor_(acceptor),
+      mesh_(mesh),
+      log_(log),
+      places_(places) {}
 
 absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
                                                v1::ReportResponse* response) {
@@ -70,10 +76,8 @@ absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
     log_->Write(absl::StrCat("report rejected: ", stamp.status().message()));
     return stamp.status();
   }
-  bool stored = store_->Merge(*stamp) == StampStore::MergeResult::kStored;
-  std::string at_line = FormatAtLine(*stamp);
-  log_->Write(absl::StrCat("report ", at_line, stored ? " stored" : " stale"));
-  if (stored) mesh_->Flood(*stamp, at_line, "");
+  bool stored =
+      acceptor_->Accept(*stamp, StampSource::Client()) == StampStore::MergeResult::kStored;
   response->set_stored(stored);
   *response->mutable_stamp() = *std::move(stamp);
   return absl::OkStatus();
@@ -166,6 +170,11 @@ grpc::ServerUnaryReactor* LocationServiceImpl::GetStatus(grpc::CallbackServerCon
   response->set_stamp_count(store_->size());
   response->set_store_digest(store_->Digest());
   for (const std::string& peer : mesh_->LivePeers()) response->add_linked_peers(peer);
+  PeerMesh::SyncCounters sync = mesh_->sync_counters();
+  response->set_sync_rounds(sync.rounds);
+  response->set_catch_up_sent(sync.catch_up_sent);
+  response->set_catch_up_received(sync.catch_up_received);
+  response->set_sync_messages_sent(sync.messages_sent);
   return FinishWith(context, absl::OkStatus());
 }
 

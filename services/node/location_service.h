@@ -9,6 +9,7 @@
 #include "herd/v1/location_service.grpc.pb.h"
 #include "services/core/async_log.h"
 #include "services/node/peer_mesh.h"
+#include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/places/places_provider.h"
 
@@ -18,8 +19,8 @@ namespace herd {
 class LocationServiceImpl : public v1::LocationService::CallbackService {
  public:
   // `places` may be null: SearchNearby then answers FAILED_PRECONDITION.
-  LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh, AsyncLog* log,
-                      places::PlacesProvider* places);
+  LocationServiceImpl(std::string self, StampStore* store, StampAcceptor* acceptor, PeerMesh* mesh,
+                      AsyncLog* log, places::PlacesProvider* places);
 
   grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* context,
                                    const v1::ReportRequest* request,
@@ -49,6 +50,7 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
 
   const std::string self_;
   StampStore* const store_;
+  StampAcceptor* const acceptor_;
   PeerMesh* const mesh_;
   AsyncLog* const log_;
   places::PlacesProvider* const places_;

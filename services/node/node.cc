@@ -38,9 +38,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     node->log_->Write(absl::StrCat("places: ", node->places_->Describe()));
   }
 
-  node->mesh_ = std::make_unique<PeerMesh>(name, config, &node->store_, node->log_.get());
+  node->acceptor_ = std::make_unique<StampAcceptor>(&node->store_, node->log_.get());
+  PeerMesh::Options mesh_options;
+  if (config.proto().anti_entropy().interval_seconds() > 0) {
+    mesh_options.sync_interval = absl::Seconds(config.proto().anti_entropy().interval_seconds());
+  }
+  node->mesh_ = std::make_unique<PeerMesh>(name, config, &node->store_, node->acceptor_.get(),
+                                           node->log_.get(), mesh_options);
+  node->acceptor_->set_flooder(node->mesh_.get());
   node->location_service_ = std::make_unique<LocationServiceImpl>(
-      name, &node->store_, node->mesh_.get(), node->log_.get(), node->places_.get());
+      name, &node->store_, node->acceptor_.get(), node->mesh_.get(), node->log_.get(),
+      node->places_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

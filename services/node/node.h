@@ -11,6 +11,7 @@
 #include "services/core/config.h"
 #include "services/node/location_service.h"
 #include "services/node/peer_mesh.h"
+#include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/places/places_provider.h"
 
@@ -41,6 +42,7 @@ class Node {
   std::string name_;
   std::unique_ptr<AsyncLog> log_;
   StampStore store_;
+  std::unique_ptr<StampAcceptor> acceptor_;
   std::unique_ptr<places::PlacesProvider> places_;
   std::unique_ptr<PeerMesh> mesh_;
   std::unique_ptr<LocationServiceImpl> location_service_;
