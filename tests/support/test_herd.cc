@@ -13,6 +13,8 @@ namespace herd::testing {
 
 TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json,
                    int request_timeout_ms) {
+  // Nodes started by tests abort on a lock-order cycle (herd-node turns the check off otherwise).
+  setenv("HERD_MUTEX_DEADLOCK_DETECTION", "1", /*overwrite=*/0);
   for (const std::string& name : names) {
     spec_.nodes.push_back({name, FreeLoopbackAddress(), FreeLoopbackAddress()});
   }
