@@ -262,21 +262,28 @@ void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
 }
 
 void LinkEndpoint::HandleStamps(const v1::StampBatch& batch, bool catch_up) {
-  uint64_t received = 0, stored = 0;
+  std::vector<const v1::LocationStamp*> stamps;
+  stamps.reserve(batch.stamps_size());
   for (const v1::LocationStamp& stamp : batch.stamps()) {
-    if (!PlausibleStamp(stamp)) {
+    if (PlausibleStamp(stamp)) {
+      stamps.push_back(&stamp);
+    } else {
       mesh_->log().Write(absl::StrCat("recv ", link_->peer, " malformed stamp ignored"));
-      continue;
     }
-    StampSource source =
-        catch_up ? StampSource::CatchUp(link_->peer) : StampSource::Flood(link_->peer);
-    bool was_stored = mesh_->acceptor().Accept(stamp, source) == StampStore::MergeResult::kStored;
-    ++received;
-    stored += was_stored;
+  }
+  StampSource source =
+      catch_up ? StampSource::CatchUp(link_->peer) : StampSource::Flood(link_->peer);
+  std::vector<StampStore::MergeResult> results;
+  if (!mesh_->acceptor().Accept(stamps, source, &results).ok()) {
+    // Not durable here: drop the link, so the next round resends what this node lacks.
+    Cancel();
+    return;
   }
   if (!catch_up) return;
   absl::MutexLock lock(&mu_);
-  for (uint64_t i = 0; i < received; ++i) sync_.CountReceived(i < stored);
+  for (StampStore::MergeResult result : results) {
+    sync_.CountReceived(result == StampStore::MergeResult::kStored);
+  }
 }
 
 void LinkEndpoint::HandleSyncMessage(const v1::PeerMessage& message) {

@@ -68,25 +68,38 @@ LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store,
       log_(log),
       places_(places) {}
 
-absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
-                                               v1::ReportResponse* response) {
+absl::Status LocationServiceImpl::MakeReportStamp(const v1::ReportRequest& request,
+                                                  v1::ReportResponse* response) {
   absl::StatusOr<v1::LocationStamp> stamp =
       MakeStamp(request.client_id(), request.location(), request.client_time(), self_, Now());
   if (!stamp.ok()) {
     log_->Write(absl::StrCat("report rejected: ", stamp.status().message()));
     return stamp.status();
   }
-  bool stored =
-      acceptor_->Accept(*stamp, StampSource::Client()) == StampStore::MergeResult::kStored;
-  response->set_stored(stored);
   *response->mutable_stamp() = *std::move(stamp);
+  return absl::OkStatus();
+}
+
+absl::Status LocationServiceImpl::AcceptReports(const std::vector<v1::ReportResponse*>& responses) {
+  std::vector<const v1::LocationStamp*> stamps;
+  stamps.reserve(responses.size());
+  for (const v1::ReportResponse* response : responses) stamps.push_back(&response->stamp());
+  std::vector<StampStore::MergeResult> results;
+  if (absl::Status s = acceptor_->Accept(stamps, StampSource::Client(), &results); !s.ok()) {
+    return s;
+  }
+  for (size_t i = 0; i < responses.size(); ++i) {
+    responses[i]->set_stored(results[i] == StampStore::MergeResult::kStored);
+  }
   return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::Report(grpc::CallbackServerContext* context,
                                                       const v1::ReportRequest* request,
                                                       v1::ReportResponse* response) {
-  return FinishWith(context, HandleReport(*request, response));
+  absl::Status status = MakeReportStamp(*request, response);
+  if (status.ok()) status = AcceptReports({response});
+  return FinishWith(context, status);
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerContext* context,
@@ -98,10 +111,23 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerC
                                                 " per batch, got ", request->reports_size())));
   }
   response->mutable_results()->Reserve(request->reports_size());
+  std::vector<v1::ReportResult*> valid;
+  std::vector<v1::ReportResponse*> stamped;
   for (const v1::ReportRequest& report : request->reports()) {
     v1::ReportResult* result = response->add_results();
-    absl::Status status = HandleReport(report, result->mutable_response());
-    if (!status.ok()) {
+    absl::Status status = MakeReportStamp(report, result->mutable_response());
+    if (status.ok()) {
+      valid.push_back(result);
+      stamped.push_back(result->mutable_response());
+    } else {
+      result->clear_response();
+      result->set_code(static_cast<int32_t>(status.code()));
+      result->set_message(std::string(status.message()));
+    }
+  }
+  // The whole batch is one write to the node's durable store.
+  if (absl::Status status = AcceptReports(stamped); !status.ok()) {
+    for (v1::ReportResult* result : valid) {
       result->clear_response();
       result->set_code(static_cast<int32_t>(status.code()));
       result->set_message(std::string(status.message()));

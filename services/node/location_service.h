@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "herd/v1/location_service.grpc.pb.h"
@@ -45,8 +46,10 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   static constexpr int kMaxBatchReports = 65536;
 
  private:
-  // Stamps, stores and floods one report.
-  absl::Status HandleReport(const v1::ReportRequest& request, v1::ReportResponse* response);
+  // Makes this node's stamp of a report into `response` (INVALID_ARGUMENT names the bad field).
+  absl::Status MakeReportStamp(const v1::ReportRequest& request, v1::ReportResponse* response);
+  // Accepts the responses' stamps as one batch (stored, durable, flooded) and sets `stored`.
+  absl::Status AcceptReports(const std::vector<v1::ReportResponse*>& responses);
 
   const std::string self_;
   StampStore* const store_;

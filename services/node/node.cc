@@ -38,7 +38,23 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     node->log_->Write(absl::StrCat("places: ", node->places_->Describe()));
   }
 
-  node->acceptor_ = std::make_unique<StampAcceptor>(&node->store_, node->log_.get());
+  if (!config.proto().storage().data_dir().empty()) {
+    std::vector<std::string> names;
+    for (const v1::NodeConfig& n : config.proto().nodes()) names.push_back(n.name());
+    std::string dir = absl::StrCat(config.proto().storage().data_dir(), "/", name);
+    absl::Time started = absl::Now();
+    absl::StatusOr<std::unique_ptr<DurableStore>> durable = DurableStore::Open(
+        dir, DurableStore::Identity(names, name), config.proto().storage().fsync());
+    if (!durable.ok()) return durable.status();
+    node->durable_ = *std::move(durable);
+    absl::StatusOr<uint64_t> loaded = node->durable_->LoadInto(&node->store_);
+    if (!loaded.ok()) return loaded.status();
+    node->log_->Write(absl::StrCat("store ", dir, ": loaded ", *loaded, " stamps in ",
+                                   absl::ToDoubleMilliseconds(absl::Now() - started), " ms",
+                                   config.proto().storage().fsync() ? " (fsync per batch)" : ""));
+  }
+  node->acceptor_ =
+      std::make_unique<StampAcceptor>(&node->store_, node->log_.get(), node->durable_.get());
   PeerMesh::Options mesh_options;
   if (config.proto().anti_entropy().interval_seconds() > 0) {
     mesh_options.sync_interval = absl::Seconds(config.proto().anti_entropy().interval_seconds());

@@ -63,7 +63,9 @@ class MeshNode {
   }
 
   // A client report at this node (merge, log, flood).
-  void Report(const v1::LocationStamp& stamp) { acceptor_->Accept(stamp, StampSource::Client()); }
+  void Report(const v1::LocationStamp& stamp) {
+    ASSERT_TRUE(acceptor_->Accept(stamp, StampSource::Client()).ok());
+  }
 
   StampStore& store() { return store_; }
   PeerMesh& mesh() { return *mesh_; }

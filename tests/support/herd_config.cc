@@ -27,6 +27,7 @@ std::string HerdConfigJson(const HerdSpec& spec) {
                    absl::StrJoin(links, ", "), "],\n  \"logDir\": \"", spec.log_dir,
                    "\",\n  \"gateway\": {", absl::StrJoin(gateway, ", "), "}");
   if (!spec.places_json.empty()) absl::StrAppend(&json, ",\n  \"places\": ", spec.places_json);
+  if (!spec.extra_json.empty()) absl::StrAppend(&json, ",\n  ", spec.extra_json);
   absl::StrAppend(&json, "\n}\n");
   return json;
 }

@@ -20,6 +20,7 @@ struct HerdSpec {
   int max_line_bytes = 0;      // 0: the default
   int request_timeout_ms = 0;  // 0: the default
   std::string places_json;     // raw JSON value of "places", empty for none
+  std::string extra_json;      // more top-level members, e.g. R"("storage": {...})", or empty
 };
 
 // The herd config JSON for `spec`.

@@ -12,7 +12,7 @@
 namespace herd::testing {
 
 TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json,
-                   int request_timeout_ms) {
+                   int request_timeout_ms, std::string extra_json) {
   // Nodes started by tests abort on a lock-order cycle (herd-node turns the check off otherwise).
   setenv("HERD_MUTEX_DEADLOCK_DETECTION", "1", /*overwrite=*/0);
   for (const std::string& name : names) {
@@ -22,6 +22,7 @@ TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string plac
   spec_.log_dir = "logs";
   spec_.places_json = std::move(places_json);
   spec_.request_timeout_ms = request_timeout_ms;
+  spec_.extra_json = std::move(extra_json);
   config_path_ = dir_.path() + "/herd.json";
   WriteFile(config_path_, HerdConfigJson(spec_));
 }

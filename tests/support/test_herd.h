@@ -25,8 +25,9 @@ class TestHerd {
 
   // `places_json` is the config's "places" object, or "" for none; `request_timeout_ms` the
   // gateway's (0: the default).
+  // `extra_json`: more top-level config members (HerdSpec::extra_json).
   TestHerd(std::vector<std::string> names, Links links, std::string places_json = "",
-           int request_timeout_ms = 0);
+           int request_timeout_ms = 0, std::string extra_json = "");
 
   // The default topology: Goloman, Hands, Holiday, Welsh, Wilkes.
   static std::vector<std::string> DefaultNames();
