@@ -67,7 +67,7 @@ void RestartHoliday(TestHerd& herd, const char* what, const std::function<void()
   prepare();
   Counters others_before = Total(herd);
   absl::Time started = absl::Now();
-  herd.Start("Holiday");  // returns once its port is open: its store is loaded
+  herd.Start("Holiday", absl::Minutes(5));  // returns once its port is open: store loaded
   absl::Time serving = absl::Now();
   bool linked = herd.WaitUntilLinked(absl::Seconds(30));
   absl::Time relinked = absl::Now();

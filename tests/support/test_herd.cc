@@ -56,11 +56,11 @@ std::string TestHerd::log_path(const std::string& name) const {
   return absl::StrCat(dir_.path(), "/logs/", name, ".log");
 }
 
-void TestHerd::Start(const std::string& name) {
+void TestHerd::Start(const std::string& name, absl::Duration timeout) {
   processes_[name] = std::make_unique<Process>(
       std::vector<std::string>{BinaryPath("herd-node"), "--config", config_path_, "--name", name},
       absl::StrCat(dir_.path(), "/", name, ".out"));
-  if (!WaitForTcpPort(grpc_address(name), absl::Seconds(20))) {
+  if (!WaitForTcpPort(grpc_address(name), timeout)) {
     std::fprintf(stderr, "herd-node %s did not start:\n%s\n", name.c_str(),
                  ReadFile(absl::StrCat(dir_.path(), "/", name, ".out")).c_str());
     std::abort();

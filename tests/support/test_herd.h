@@ -33,8 +33,9 @@ class TestHerd {
   static std::vector<std::string> DefaultNames();
   static Links DefaultLinks();
 
-  // Starts a node's process and waits until its gRPC port accepts connections.
-  void Start(const std::string& name);
+  // Starts a node's process and waits until its gRPC port accepts connections (a node with a
+  // durable store opens it once the store is loaded).
+  void Start(const std::string& name, absl::Duration timeout = absl::Seconds(20));
   void StartAll();
   // Waits until every running node reports a live link to each of its running peers.
   bool WaitUntilLinked(absl::Duration timeout = absl::Seconds(10));
