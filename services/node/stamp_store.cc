@@ -59,22 +59,19 @@ size_t StampStore::TreeOffset(int level) {
   return offset;
 }
 
+// The inner levels are atomics; the leaves live in their buckets, under their shard's lock.
 StampStore::StampStore()
     : shards_(new Shard[kShards]),
-      tree_digests_(new std::atomic<uint64_t>[TreeOffset(kLevels)]),
-      tree_counts_(new std::atomic<uint64_t>[TreeOffset(kLevels)]) {
-  for (size_t i = 0; i < TreeOffset(kLevels); ++i) {
+      tree_digests_(new std::atomic<uint64_t>[TreeOffset(kLeafLevel)]),
+      tree_counts_(new std::atomic<uint64_t>[TreeOffset(kLeafLevel)]) {
+  for (size_t i = 0; i < TreeOffset(kLeafLevel); ++i) {
     tree_digests_[i].store(0, std::memory_order_relaxed);
     tree_counts_[i].store(0, std::memory_order_relaxed);
-  }
-  for (int s = 0; s < kShards; ++s) {
-    absl::MutexLock lock(&shards_[s].mu);
-    shards_[s].buckets.resize(kLeavesPerShard);
   }
 }
 
 void StampStore::UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta) {
-  for (int level = kLeafLevel; level >= 0; --level) {
+  for (int level = kLeafLevel - 1; level >= 0; --level) {
     size_t node = TreeOffset(level) + (leaf >> (kFanoutBits * (kLeafLevel - level)));
     tree_digests_[node].fetch_xor(digest_delta, std::memory_order_relaxed);
     if (count_delta != 0) {
@@ -89,8 +86,9 @@ StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
   Shard& shard = ShardOf(leaf);
   uint64_t new_hash = StampHash(stamp);
   absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.empty()) shard.buckets.resize(kLeavesPerShard);
   Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
-  auto [it, inserted] = bucket.try_emplace(stamp.client_id());
+  auto [it, inserted] = bucket.stamps.try_emplace(stamp.client_id());
   uint64_t delta = new_hash;
   if (!inserted) {
     if (CompareStamps(stamp, it->second.stamp) <= 0) return MergeResult::kStale;
@@ -99,7 +97,8 @@ StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
   it->second.stamp = stamp;
   it->second.key_hash = key_hash;
   it->second.stamp_hash = new_hash;
-  // Under the shard lock, so a reader of this leaf's summary sees the tree agree with it.
+  bucket.digest ^= delta;
+  bucket.count += inserted ? 1 : 0;
   UpdateTree(leaf, delta, inserted ? 1 : 0);
   return MergeResult::kStored;
 }
@@ -108,17 +107,28 @@ std::optional<v1::LocationStamp> StampStore::Get(absl::string_view client_id) co
   uint32_t leaf = LeafOf(KeyHash(client_id));
   Shard& shard = ShardOf(leaf);
   absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.empty()) return std::nullopt;
   const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
-  auto it = bucket.find(client_id);
-  if (it == bucket.end()) return std::nullopt;
+  auto it = bucket.stamps.find(client_id);
+  if (it == bucket.stamps.end()) return std::nullopt;
   return it->second.stamp;
 }
 
 uint64_t StampStore::NodeDigest(int level, uint32_t index) const {
+  if (level == kLeafLevel) {
+    Shard& shard = ShardOf(index);
+    absl::MutexLock lock(&shard.mu);
+    return shard.buckets.empty() ? 0 : shard.buckets[index % kLeavesPerShard].digest;
+  }
   return tree_digests_[TreeOffset(level) + index].load(std::memory_order_relaxed);
 }
 
 uint64_t StampStore::NodeCount(int level, uint32_t index) const {
+  if (level == kLeafLevel) {
+    Shard& shard = ShardOf(index);
+    absl::MutexLock lock(&shard.mu);
+    return shard.buckets.empty() ? 0 : shard.buckets[index % kLeavesPerShard].count;
+  }
   return tree_counts_[TreeOffset(level) + index].load(std::memory_order_relaxed);
 }
 
@@ -126,9 +136,12 @@ std::vector<std::pair<uint64_t, uint64_t>> StampStore::LeafSummary(uint32_t leaf
   std::vector<std::pair<uint64_t, uint64_t>> summary;
   Shard& shard = ShardOf(leaf);
   absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.empty()) return summary;
   const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
-  summary.reserve(bucket.size());
-  for (const auto& [client, entry] : bucket) summary.emplace_back(entry.key_hash, entry.stamp_hash);
+  summary.reserve(bucket.stamps.size());
+  for (const auto& [client, entry] : bucket.stamps) {
+    summary.emplace_back(entry.key_hash, entry.stamp_hash);
+  }
   return summary;
 }
 
@@ -137,7 +150,8 @@ void StampStore::ForEachInLeaf(
     const std::function<void(const v1::LocationStamp&, uint64_t, uint64_t)>& fn) const {
   Shard& shard = ShardOf(leaf);
   absl::MutexLock lock(&shard.mu);
-  for (const auto& [client, entry] : shard.buckets[leaf % kLeavesPerShard]) {
+  if (shard.buckets.empty()) return;
+  for (const auto& [client, entry] : shard.buckets[leaf % kLeavesPerShard].stamps) {
     fn(entry.stamp, entry.key_hash, entry.stamp_hash);
   }
 }
@@ -146,7 +160,7 @@ void StampStore::ForEach(const std::function<void(const v1::LocationStamp&)>& fn
   for (int s = 0; s < kShards; ++s) {
     absl::MutexLock lock(&shards_[s].mu);
     for (const Bucket& bucket : shards_[s].buckets) {
-      for (const auto& [client, entry] : bucket) fn(entry.stamp);
+      for (const auto& [client, entry] : bucket.stamps) fn(entry.stamp);
     }
   }
 }

@@ -76,16 +76,22 @@ class StampStore {
     uint64_t key_hash = 0;
     uint64_t stamp_hash = 0;
   };
-  using Bucket = absl::flat_hash_map<std::string, Entry>;
+  struct Bucket {
+    absl::flat_hash_map<std::string, Entry> stamps;
+    uint64_t digest = 0;  // the leaf's tree node
+    uint64_t count = 0;
+  };
   static constexpr int kLeavesPerShard = kLeaves / kShards;
   struct Shard {
     mutable absl::Mutex mu;
-    std::vector<Bucket> buckets ABSL_GUARDED_BY(mu);  // kLeavesPerShard, by leaf
+    // kLeavesPerShard buckets by leaf, allocated on the shard's first stamp (a store is cheap
+    // to create).
+    std::vector<Bucket> buckets ABSL_GUARDED_BY(mu);
   };
   Shard& ShardOf(uint32_t leaf) const { return shards_[leaf / kLeavesPerShard]; }
   static size_t TreeOffset(int level);
   // Applies a change of one leaf (digest XOR `digest_delta`, count + `count_delta`) to every
-  // tree node above it. Lock-free: tree nodes are atomics, and XOR and + commute.
+  // tree node above it. Lock-free: inner tree nodes are atomics, and XOR and + commute.
   void UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta);
 
   mutable std::unique_ptr<Shard[]> shards_;
