@@ -210,6 +210,9 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
   if (config.log_dir().empty()) return Invalid("logDir", "is empty");
   config.set_log_dir(ResolvePath(config.log_dir(), base_dir));
   if (auto s = ValidateLogConfig(config.log()); !s.ok()) return s;
+  if (!config.storage().data_dir().empty()) {
+    config.mutable_storage()->set_data_dir(ResolvePath(config.storage().data_dir(), base_dir));
+  }
 
   v1::PlacesConfig* places = config.mutable_places();
   if (places->has_geonames()) {

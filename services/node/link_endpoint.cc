@@ -1,6 +1,8 @@
 #include "services/node/link_endpoint.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/core/exact_time.h"
 #include "services/core/stamp.h"
 
 namespace herd {
@@ -12,9 +14,20 @@ size_t EstimatedSize(const v1::LocationStamp& stamp) {
          stamp.origin().size() + 64;
 }
 
+size_t MessageBytes(const v1::PeerMessage& message) {
+  const v1::StampBatch* batch = message.has_stamps()     ? &message.stamps()
+                                : message.has_catch_up() ? &message.catch_up()
+                                                         : nullptr;
+  if (batch == nullptr) return message.ByteSizeLong();
+  size_t bytes = 0;
+  for (const v1::LocationStamp& stamp : batch->stamps()) bytes += EstimatedSize(stamp);
+  return bytes;
+}
+
 }  // namespace
 
-LinkEndpoint::LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link) : mesh_(mesh), link_(link) {}
+LinkEndpoint::LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link)
+    : mesh_(mesh), link_(link), sync_(&mesh->store()) {}
 
 void LinkEndpoint::Begin() {
   v1::PeerMessage hello;
@@ -31,41 +44,71 @@ void LinkEndpoint::Begin() {
   StartReadOp(&reading_);
 }
 
+void LinkEndpoint::KickWrite() {
+  bool start_write;
+  {
+    absl::MutexLock lock(&mu_);
+    start_write = TakeNextWriteLocked();
+  }
+  if (start_write) StartWriteOp(&writing_);
+}
+
 bool LinkEndpoint::TakeNextWriteLocked() {
   if (write_in_flight_ || closed_) return false;
-  while (outbound_.empty() && snapshot_shard_ >= 0) QueueSnapshotShardLocked();
+  // Anti-entropy output is made only as the queue drains: a bounded window of it at a time.
+  while (queued_bytes_ < kCatchUpWindowBytes && sync_.has_work()) {
+    if (sync_.Pump(this)) EndRoundLocked();
+  }
   if (outbound_.empty()) return false;
-  if (writing_.has_stamps() && spare_batches_.size() < kSpareBatches) {
+  if ((writing_.has_stamps() || writing_.has_catch_up()) && spare_batches_.size() < kSpareBatches) {
     // Keep the written batch's stamp objects and string buffers for a later batch.
-    writing_.mutable_stamps()->Clear();
+    v1::StampBatch* batch =
+        writing_.has_stamps() ? writing_.mutable_stamps() : writing_.mutable_catch_up();
+    batch->mutable_stamps()->Clear();
     spare_batches_.push_back(std::move(writing_));
   }
   writing_ = std::move(outbound_.front());
   outbound_.pop_front();
   if (outbound_.empty()) back_batch_bytes_ = 0;
-  for (const v1::LocationStamp& stamp : writing_.stamps().stamps()) {
-    queued_bytes_ -= EstimatedSize(stamp);
-  }
+  queued_bytes_ -= std::min(queued_bytes_, MessageBytes(writing_));
   write_in_flight_ = true;
   return true;
 }
 
-void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp) {
+void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp, bool catch_up) {
   size_t size = EstimatedSize(stamp);
-  if (outbound_.empty() || !outbound_.back().has_stamps() ||
-      outbound_.back().stamps().stamps_size() >= static_cast<int>(kMaxBatchStamps) ||
+  auto batch_of = [catch_up](v1::PeerMessage& m) -> v1::StampBatch* {
+    if (catch_up) return m.has_catch_up() ? m.mutable_catch_up() : nullptr;
+    return m.has_stamps() ? m.mutable_stamps() : nullptr;
+  };
+  v1::StampBatch* batch = outbound_.empty() ? nullptr : batch_of(outbound_.back());
+  if (batch == nullptr || batch->stamps_size() >= static_cast<int>(kMaxBatchStamps) ||
       back_batch_bytes_ + size > kMaxBatchBytes) {
+    v1::PeerMessage* message;
     if (spare_batches_.empty()) {
-      outbound_.emplace_back().mutable_stamps();
+      message = &outbound_.emplace_back();
     } else {
       outbound_.push_back(std::move(spare_batches_.back()));
       spare_batches_.pop_back();
+      message = &outbound_.back();
     }
+    // Switching the oneof keeps the cleared stamp objects only when the kind is the same.
+    batch = catch_up ? message->mutable_catch_up() : message->mutable_stamps();
     back_batch_bytes_ = 0;
   }
-  *outbound_.back().mutable_stamps()->add_stamps() = stamp;
+  *batch->add_stamps() = stamp;
   back_batch_bytes_ += size;
   queued_bytes_ += size;
+}
+
+void LinkEndpoint::SendSyncMessage(v1::PeerMessage message) {
+  queued_bytes_ += message.ByteSizeLong();
+  outbound_.push_back(std::move(message));
+  back_batch_bytes_ = 0;
+}
+
+void LinkEndpoint::SendCatchUp(const v1::LocationStamp& stamp) {
+  AppendLocked(stamp, /*catch_up=*/true);
 }
 
 void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
@@ -74,15 +117,15 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_ || overflowed_) return;
-    if (queued_bytes_ + EstimatedSize(stamp) > kMaxQueuedBytes) {
-      // The peer cannot keep up. Cut the link rather than grow without bound; the catch-up
-      // exchange on relink sends what it missed.
+    if (queued_bytes_ + EstimatedSize(stamp) > mesh_->options().max_queued_bytes) {
+      // The peer cannot keep up. Cut the link rather than grow without bound; the anti-entropy
+      // round on relink sends what it missed.
       overflowed_ = true;
       overflow = true;
       outbound_.clear();
       queued_bytes_ = back_batch_bytes_ = 0;
     } else {
-      AppendLocked(stamp);
+      AppendLocked(stamp, /*catch_up=*/false);
       start_write = TakeNextWriteLocked();
     }
   }
@@ -94,31 +137,56 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
   if (start_write) StartWriteOp(&writing_);
 }
 
-void LinkEndpoint::SendSnapshot() {
+bool LinkEndpoint::TryBeginRound() {
+  if (!link_->dials) return false;
   bool start_write;
   {
     absl::MutexLock lock(&mu_);
-    if (closed_) return;
-    mesh_->log().Write(absl::StrCat("link ", link_->peer, " stores differ; sending all stamps"));
-    snapshot_shard_ = 0;
-    snapshot_sent_ = 0;
+    if (closed_ || overflowed_ || sync_.in_round()) return false;
+    if (!mesh_->TryAcquireSyncSlot(this)) return false;
+    holds_sync_slot_ = true;
+    sync_.BeginRound(this);
+    start_write = TakeNextWriteLocked();
+  }
+  if (start_write) StartWriteOp(&writing_);
+  return true;
+}
+
+void LinkEndpoint::AskPeerForRound() {
+  bool start_write;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || overflowed_) return;
+    v1::PeerMessage ask;
+    ask.mutable_ranges()->set_level(0);
+    SendSyncMessage(std::move(ask));
     start_write = TakeNextWriteLocked();
   }
   if (start_write) StartWriteOp(&writing_);
 }
 
-void LinkEndpoint::QueueSnapshotShardLocked() {
-  mesh_->store().ForEachInShard(
-      snapshot_shard_, [&](const v1::LocationStamp& stamp) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        AppendLocked(stamp);
-        mesh_->log().Write(absl::StrCat("send ", FormatAtLine(stamp), " to ", link_->peer));
-        ++snapshot_sent_;
-      });
-  if (++snapshot_shard_ == StampStore::kShards) {
-    snapshot_shard_ = -1;
-    mesh_->log().Write(
-        absl::StrCat("link ", link_->peer, " catch-up queued: ", snapshot_sent_, " stamps"));
+void LinkEndpoint::ReleaseSyncSlotLocked() {
+  if (!holds_sync_slot_) return;
+  holds_sync_slot_ = false;
+  mesh_->ReleaseSyncSlot(this);
+}
+
+void LinkEndpoint::EndRoundLocked() {
+  const RangeSync::RoundStats& stats = sync_.stats();
+  ReleaseSyncSlotLocked();
+  mesh_->CountRound(stats);
+  // One line per round, never one per stamp.
+  double ms = absl::ToDoubleMilliseconds(absl::Now() - stats.started);
+  if (stats.differing_leaves == 0 && stats.sent == 0 && stats.received == 0) {
+    mesh_->log().Write(absl::StrCat("sync ", link_->peer, ": stores equal (", ms, " ms)"));
+  } else {
+    mesh_->log().Write(absl::StrCat("sync ", link_->peer, ": ", stats.differing_leaves,
+                                    " buckets differed; catch-up sent ", stats.sent,
+                                    " stamps, received ", stats.received, " (", stats.stored,
+                                    " newer) in ", ms, " ms"));
   }
+  // What we learned may be news to our other peers.
+  if (stats.stored > 0) mesh_->WantRoundsExcept(link_->peer);
 }
 
 void LinkEndpoint::HandleWriteDone(bool ok) {
@@ -159,33 +227,93 @@ void LinkEndpoint::HandleReadDone(bool ok) {
 }
 
 void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
+  if (message.body_case() == v1::PeerMessage::kHello) {
+    HandleHello(message.hello());
+    return;
+  }
+  if (message.body_case() == v1::PeerMessage::BODY_NOT_SET) return;
+  if (!handshake_done_) {
+    mesh_->log().Write(absl::StrCat("link ", link_->peer, ": message before hello; cutting"));
+    Cancel();
+    return;
+  }
   switch (message.body_case()) {
-    case v1::PeerMessage::kHello:
-      HandleHello(message.hello());
-      return;
     case v1::PeerMessage::kStamps:
-      if (!handshake_done_) {
-        mesh_->log().Write(absl::StrCat("link ", link_->peer, ": stamps before hello; cutting"));
-        Cancel();
-        return;
-      }
-      for (const v1::LocationStamp& stamp : message.stamps().stamps()) {
-        // Only what a genuine node could have made is stored or flooded.
-        if (absl::Status valid = mesh_->validator().Check(stamp, Now()); !valid.ok()) {
-          mesh_->validator().RecordDropped(link_->peer, valid, &mesh_->log());
-          continue;
-        }
-        bool stored = mesh_->store().Merge(stamp) == StampStore::MergeResult::kStored;
-        std::string at_line = FormatAtLine(stamp);
-        mesh_->log().Write(
-            absl::StrCat("recv ", at_line, " from ", link_->peer, stored ? " stored" : " stale"));
-        if (stored) mesh_->Flood(stamp, at_line, link_->peer);
-      }
+      HandleStamps(message.stamps(), /*catch_up=*/false);
+      return;
+    case v1::PeerMessage::kCatchUp:
+      HandleStamps(message.catch_up(), /*catch_up=*/true);
+      return;
+    case v1::PeerMessage::kRanges:
+    case v1::PeerMessage::kSummaries:
+    case v1::PeerMessage::kWants:
+    case v1::PeerMessage::kSyncDone:
+      HandleSyncMessage(message);
       return;
     default:
       // A newer peer may speak messages this node does not know yet; ignore them.
       return;
   }
+}
+
+void LinkEndpoint::HandleStamps(const v1::StampBatch& batch, bool catch_up) {
+  std::vector<const v1::LocationStamp*> stamps;
+  stamps.reserve(batch.stamps_size());
+  const Instant now = Now();
+  for (const v1::LocationStamp& stamp : batch.stamps()) {
+    // Only what a genuine node could have made is stored or flooded.
+    if (absl::Status valid = mesh_->validator().Check(stamp, now); valid.ok()) {
+      stamps.push_back(&stamp);
+    } else {
+      mesh_->validator().RecordDropped(link_->peer, valid, &mesh_->log());
+    }
+  }
+  StampSource source =
+      catch_up ? StampSource::CatchUp(link_->peer) : StampSource::Flood(link_->peer);
+  std::vector<StampStore::MergeResult> results;
+  if (!mesh_->acceptor().Accept(stamps, source, &results).ok()) {
+    // Not durable here: drop the link, so the next round resends what this node lacks.
+    Cancel();
+    return;
+  }
+  if (!catch_up) return;
+  absl::MutexLock lock(&mu_);
+  for (StampStore::MergeResult result : results) {
+    sync_.CountReceived(result == StampStore::MergeResult::kStored);
+  }
+}
+
+void LinkEndpoint::HandleSyncMessage(const v1::PeerMessage& message) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (message.has_ranges() && message.ranges().level() == 0) {
+      if (message.ranges().nodes_size() == 0) {
+        // The peer asks us (the dialer) to lead a round; the mesh's ticker starts it.
+        mesh_->WantRound(link_);
+        return;
+      }
+      if (sync_.in_round()) return;  // only the dialer leads rounds: a confused peer
+      if (!mesh_->TryAcquireSyncSlot(this)) {
+        v1::PeerMessage busy;
+        busy.mutable_sync_done()->set_busy(true);
+        SendSyncMessage(std::move(busy));
+      } else {
+        holds_sync_slot_ = true;
+        sync_.AcceptRound();
+      }
+    }
+    if (message.has_sync_done() && message.sync_done().busy()) {
+      // The peer is in a round on another link: try again a little later.
+      if (sync_.in_round() && sync_.stats().initiator) {
+        sync_.Abort();
+        ReleaseSyncSlotLocked();
+        mesh_->WantRound(link_, /*after_busy=*/true);
+      }
+    } else if (sync_.Handle(message, this)) {
+      EndRoundLocked();
+    }
+  }
+  KickWrite();
 }
 
 void LinkEndpoint::HandleHello(const v1::Hello& hello) {
@@ -197,16 +325,18 @@ void LinkEndpoint::HandleHello(const v1::Hello& hello) {
     return;
   }
   handshake_done_ = true;
-  // Attach before reading our digest: stamps stored from here on are flooded to this link, and
-  // stamps stored before are covered by the digest comparison below.
+  // Attach before the first round reads our digests: stamps stored from here on are flooded to
+  // this link, and stamps stored before are covered by the round.
   mesh_->Attach(link_, this);
-  if (hello.store_digest() != mesh_->store().Digest() ||
-      hello.stamp_count() != mesh_->store().size()) {
-    SendSnapshot();
-  }
+  if (link_->dials && !TryBeginRound()) mesh_->WantRound(link_);
 }
 
 void LinkEndpoint::HandleDone() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (sync_.in_round()) sync_.Abort();
+    ReleaseSyncSlotLocked();
+  }
   if (handshake_done_) mesh_->Detach(link_, this);
 }
 

@@ -9,35 +9,45 @@
 #include "absl/synchronization/mutex.h"
 #include "herd/v1/peer_service.pb.h"
 #include "services/node/peer_mesh.h"
+#include "services/node/range_sync.h"
 
 namespace herd {
 
 // One end of a peer link stream: its outbound queue (one write in flight, stamps coalesced into
-// batches), the handshake and the handling of what the peer sends. The gRPC reactor classes
-// (server and client side) derive from it and supply the stream operations.
+// batches), the handshake, the link's anti-entropy rounds (RangeSync) and the handling of what
+// the peer sends. The gRPC reactor classes (server and client side) derive from it and supply
+// the stream operations.
 //
 // Lifetime: reference counted. gRPC holds one reference until OnDone; PeerMesh takes one while
 // it uses an endpoint outside its link's lock, so a stream ending concurrently is never freed
-// under a caller.
-class LinkEndpoint {
+// under a caller. See services/node/README.md for the lock order.
+class LinkEndpoint : private SyncOutput {
  public:
   LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link);
   virtual ~LinkEndpoint() = default;
 
-  // Queues a stamp for the peer. Thread-safe; never blocks on the network. The caller logs it.
+  // Queues a flooded stamp for the peer. Thread-safe; never blocks on the network. The caller
+  // logs it.
   void Enqueue(const v1::LocationStamp& stamp);
   // Ends the stream from this side (the peer sees it break).
   virtual void Cancel() = 0;
+
+  // Starts an anti-entropy round if this end dials (the dialer leads rounds) and neither this
+  // link nor another of the node's links is in one; false when it could not start one now.
+  bool TryBeginRound();
+  // The accepting end asks the dialer for a round.
+  void AskPeerForRound();
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  // Outbound queue limits: past them the link is cut, and the catch-up on relink resends.
+  // Outbound batch limits.
   static constexpr size_t kMaxBatchStamps = 2048;
   static constexpr size_t kMaxBatchBytes = 1 << 20;
-  static constexpr size_t kMaxQueuedBytes = 256 << 20;
+  // Anti-entropy output is produced only while less than this is queued.
+  static constexpr size_t kCatchUpWindowBytes = 2 << 20;
 
  protected:
   // Queues our Hello and starts reading. Call once the reactor is bound to its stream.
@@ -62,14 +72,22 @@ class LinkEndpoint {
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
 
  private:
-  // Moves the next batch into `writing_` if a write may start; the caller starts it unlocked.
+  // SyncOutput, called by sync_ under mu_.
+  void SendSyncMessage(v1::PeerMessage message) override ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  void SendCatchUp(const v1::LocationStamp& stamp) override ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
+  // Moves the next message into `writing_` if a write may start; the caller starts it unlocked.
   bool TakeNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void AppendLocked(const v1::LocationStamp& stamp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendLocked(const v1::LocationStamp& stamp, bool catch_up)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HandleMessage(const v1::PeerMessage& message);
   void HandleHello(const v1::Hello& hello);
-  // Starts the catch-up walk (see snapshot_shard_).
-  void SendSnapshot();
-  void QueueSnapshotShardLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HandleStamps(const v1::StampBatch& batch, bool catch_up);
+  void HandleSyncMessage(const v1::PeerMessage& message);
+  void EndRoundLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseSyncSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts a write if one may start; call without mu_.
+  void KickWrite();
 
   std::atomic<int> refs_{1};
   std::deque<v1::PeerMessage> outbound_ ABSL_GUARDED_BY(mu_);
@@ -79,11 +97,8 @@ class LinkEndpoint {
   size_t back_batch_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
-  // The catch-up walk over the store: the next shard to queue, or -1 when none is under way.
-  // Shards are queued one at a time as the outbound queue drains, so a large store never sits
-  // in the queue whole.
-  int snapshot_shard_ ABSL_GUARDED_BY(mu_) = -1;
-  uint64_t snapshot_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  RangeSync sync_ ABSL_GUARDED_BY(mu_);
+  bool holds_sync_slot_ ABSL_GUARDED_BY(mu_) = false;
   v1::PeerMessage writing_;      // owned by the write in flight
   v1::PeerMessage reading_;      // owned by the read in flight
   bool handshake_done_ = false;  // only touched by read reactions, which never overlap

@@ -58,18 +58,20 @@ void ToProto(const places::Place& place, v1::Place* out) {
 
 }  // namespace
 
-LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh,
+LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store,
+                                         StampAcceptor* acceptor, PeerMesh* mesh,
                                          const StampValidator* validator, AsyncLog* log,
                                          places::PlacesProvider* places)
     : self_(std::move(self)),
       store_(store),
+      acceptor_(acceptor),
       mesh_(mesh),
       validator_(validator),
       log_(log),
       places_(places) {}
 
-absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
-                                               v1::ReportResponse* response) {
+absl::Status LocationServiceImpl::MakeReportStamp(const v1::ReportRequest& request,
+                                                  v1::ReportResponse* response) {
   const Instant now = Now();
   absl::StatusOr<v1::LocationStamp> stamp =
       MakeStamp(request.client_id(), request.location(), request.client_time(), self_, now);
@@ -80,19 +82,30 @@ absl::Status LocationServiceImpl::HandleReport(const v1::ReportRequest& request,
     log_->Write(absl::StrCat("report rejected: ", stamp.status().message()));
     return stamp.status();
   }
-  bool stored = store_->Merge(*stamp) == StampStore::MergeResult::kStored;
-  std::string at_line = FormatAtLine(*stamp);
-  log_->WriteStamp(absl::StrCat("report ", at_line, stored ? " stored" : " stale"));
-  if (stored) mesh_->Flood(*stamp, at_line, "");
-  response->set_stored(stored);
   *response->mutable_stamp() = *std::move(stamp);
+  return absl::OkStatus();
+}
+
+absl::Status LocationServiceImpl::AcceptReports(const std::vector<v1::ReportResponse*>& responses) {
+  std::vector<const v1::LocationStamp*> stamps;
+  stamps.reserve(responses.size());
+  for (const v1::ReportResponse* response : responses) stamps.push_back(&response->stamp());
+  std::vector<StampStore::MergeResult> results;
+  if (absl::Status s = acceptor_->Accept(stamps, StampSource::Client(), &results); !s.ok()) {
+    return s;
+  }
+  for (size_t i = 0; i < responses.size(); ++i) {
+    responses[i]->set_stored(results[i] == StampStore::MergeResult::kStored);
+  }
   return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::Report(grpc::CallbackServerContext* context,
                                                       const v1::ReportRequest* request,
                                                       v1::ReportResponse* response) {
-  return FinishWith(context, HandleReport(*request, response));
+  absl::Status status = MakeReportStamp(*request, response);
+  if (status.ok()) status = AcceptReports({response});
+  return FinishWith(context, status);
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerContext* context,
@@ -104,10 +117,23 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerC
                                                 " per batch, got ", request->reports_size())));
   }
   response->mutable_results()->Reserve(request->reports_size());
+  std::vector<v1::ReportResult*> valid;
+  std::vector<v1::ReportResponse*> stamped;
   for (const v1::ReportRequest& report : request->reports()) {
     v1::ReportResult* result = response->add_results();
-    absl::Status status = HandleReport(report, result->mutable_response());
-    if (!status.ok()) {
+    absl::Status status = MakeReportStamp(report, result->mutable_response());
+    if (status.ok()) {
+      valid.push_back(result);
+      stamped.push_back(result->mutable_response());
+    } else {
+      result->clear_response();
+      result->set_code(static_cast<int32_t>(status.code()));
+      result->set_message(std::string(status.message()));
+    }
+  }
+  // The whole batch is one write to the node's durable store.
+  if (absl::Status status = AcceptReports(stamped); !status.ok()) {
+    for (v1::ReportResult* result : valid) {
       result->clear_response();
       result->set_code(static_cast<int32_t>(status.code()));
       result->set_message(std::string(status.message()));
@@ -177,6 +203,11 @@ grpc::ServerUnaryReactor* LocationServiceImpl::GetStatus(grpc::CallbackServerCon
   response->set_store_digest(store_->Digest());
   response->set_dropped_peer_stamps(mesh_->validator().dropped());
   for (const std::string& peer : mesh_->LivePeers()) response->add_linked_peers(peer);
+  PeerMesh::SyncCounters sync = mesh_->sync_counters();
+  response->set_sync_rounds(sync.rounds);
+  response->set_catch_up_sent(sync.catch_up_sent);
+  response->set_catch_up_received(sync.catch_up_received);
+  response->set_sync_messages_sent(sync.messages_sent);
   return FinishWith(context, absl::OkStatus());
 }
 

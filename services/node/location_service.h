@@ -4,11 +4,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "herd/v1/location_service.grpc.pb.h"
 #include "services/core/async_log.h"
 #include "services/node/peer_mesh.h"
+#include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/node/stamp_validator.h"
 #include "services/places/places_provider.h"
@@ -19,7 +21,7 @@ namespace herd {
 class LocationServiceImpl : public v1::LocationService::CallbackService {
  public:
   // `places` may be null: SearchNearby then answers FAILED_PRECONDITION.
-  LocationServiceImpl(std::string self, StampStore* store, PeerMesh* mesh,
+  LocationServiceImpl(std::string self, StampStore* store, StampAcceptor* acceptor, PeerMesh* mesh,
                       const StampValidator* validator, AsyncLog* log,
                       places::PlacesProvider* places);
 
@@ -46,11 +48,14 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   static constexpr int kMaxBatchReports = 65536;
 
  private:
-  // Stamps, stores and floods one report.
-  absl::Status HandleReport(const v1::ReportRequest& request, v1::ReportResponse* response);
+  // Makes this node's stamp of a report into `response` (INVALID_ARGUMENT names the bad field).
+  absl::Status MakeReportStamp(const v1::ReportRequest& request, v1::ReportResponse* response);
+  // Accepts the responses' stamps as one batch (stored, durable, flooded) and sets `stored`.
+  absl::Status AcceptReports(const std::vector<v1::ReportResponse*>& responses);
 
   const std::string self_;
   StampStore* const store_;
+  StampAcceptor* const acceptor_;
   PeerMesh* const mesh_;
   const StampValidator* const validator_;
   AsyncLog* const log_;

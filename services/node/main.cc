@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -70,8 +71,12 @@ bool ParseArgs(int argc, char** argv, std::string* config, std::string* name, bo
 
 int main(int argc, char** argv) {
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles; that bookkeeping showed
-  // up on the flood path. Lock order here is fixed by design and covered by the tests.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // up on the flood path. The lock order (services/node/README.md) is checked by the tests,
+  // which start nodes with HERD_MUTEX_DEADLOCK_DETECTION=1: a cycle then aborts the node.
+  const char* detect = std::getenv("HERD_MUTEX_DEADLOCK_DETECTION");
+  absl::SetMutexDeadlockDetectionMode(detect != nullptr && std::string(detect) == "1"
+                                          ? absl::OnDeadlockCycle::kAbort
+                                          : absl::OnDeadlockCycle::kIgnore);
   std::string config_path, name;
   bool describe = false;
   if (!ParseArgs(argc, argv, &config_path, &name, &describe)) return 2;

@@ -57,15 +57,35 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     node->log_->Write(warning);
   }
 
-  std::set<std::string, std::less<>> node_names;
-  for (const v1::NodeConfig& n : config.proto().nodes()) node_names.insert(n.name());
-  node->validator_ =
-      std::make_unique<StampValidator>(std::move(node_names), config.max_client_time_ahead());
-  node->mesh_ = std::make_unique<PeerMesh>(name, config, *security, &node->store_,
-                                           node->validator_.get(), node->log_.get());
+  node->validator_ = StampValidator::ForConfig(config);
+  if (!config.proto().storage().data_dir().empty()) {
+    std::vector<std::string> names;
+    for (const v1::NodeConfig& n : config.proto().nodes()) names.push_back(n.name());
+    std::string dir = absl::StrCat(config.proto().storage().data_dir(), "/", name);
+    absl::Time started = absl::Now();
+    absl::StatusOr<std::unique_ptr<DurableStore>> durable = DurableStore::Open(
+        dir, DurableStore::Identity(names, name), config.proto().storage().fsync());
+    if (!durable.ok()) return durable.status();
+    node->durable_ = *std::move(durable);
+    absl::StatusOr<uint64_t> loaded = node->durable_->LoadInto(&node->store_);
+    if (!loaded.ok()) return loaded.status();
+    node->log_->Write(absl::StrCat("store ", dir, ": loaded ", *loaded, " stamps in ",
+                                   absl::ToDoubleMilliseconds(absl::Now() - started), " ms",
+                                   config.proto().storage().fsync() ? " (fsync per batch)" : ""));
+  }
+  node->acceptor_ =
+      std::make_unique<StampAcceptor>(&node->store_, node->log_.get(), node->durable_.get());
+  PeerMesh::Options mesh_options;
+  if (config.proto().anti_entropy().interval_seconds() > 0) {
+    mesh_options.sync_interval = absl::Seconds(config.proto().anti_entropy().interval_seconds());
+  }
+  node->mesh_ =
+      std::make_unique<PeerMesh>(name, config, *security, &node->store_, node->acceptor_.get(),
+                                 node->validator_.get(), node->log_.get(), mesh_options);
+  node->acceptor_->set_flooder(node->mesh_.get());
   node->location_service_ = std::make_unique<LocationServiceImpl>(
-      name, &node->store_, node->mesh_.get(), node->validator_.get(), node->log_.get(),
-      node->places_.get());
+      name, &node->store_, node->acceptor_.get(), node->mesh_.get(), node->validator_.get(),
+      node->log_.get(), node->places_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -9,8 +9,10 @@
 #include "absl/status/statusor.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
+#include "services/node/durable_store.h"
 #include "services/node/location_service.h"
 #include "services/node/peer_mesh.h"
+#include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/node/stamp_validator.h"
 #include "services/places/places_provider.h"
@@ -41,8 +43,10 @@ class Node {
 
   std::string name_;
   std::unique_ptr<AsyncLog> log_;
+  std::unique_ptr<DurableStore> durable_;  // null without storage.dataDir
   StampStore store_;
   std::unique_ptr<StampValidator> validator_;
+  std::unique_ptr<StampAcceptor> acceptor_;
   std::unique_ptr<places::PlacesProvider> places_;
   std::unique_ptr<PeerMesh> mesh_;
   std::unique_ptr<LocationServiceImpl> location_service_;

@@ -1,6 +1,7 @@
 #include "services/node/peer_mesh.h"
 
 #include <algorithm>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -38,13 +39,25 @@ std::shared_ptr<grpc::Channel> PeerChannel(const TransportSecurity& security,
 
 }  // namespace
 
+// How often the sync ticker looks for wanted or due rounds.
+constexpr absl::Duration kSyncTick = absl::Milliseconds(10);
+
+PeerMesh::PeerMesh(std::string self, const HerdConfig& config, StampStore* store,
+                   StampAcceptor* acceptor, AsyncLog* log, Options options)
+    : PeerMesh(std::move(self), config, TransportSecurity::Insecure(), store, acceptor,
+               /*validator=*/nullptr, log, options) {}
+
 PeerMesh::PeerMesh(std::string self, const HerdConfig& config, const TransportSecurity& security,
-                   StampStore* store, StampValidator* validator, AsyncLog* log)
+                   StampStore* store, StampAcceptor* acceptor, StampValidator* validator,
+                   AsyncLog* log, Options options)
     : self_(std::move(self)),
       tls_(security.tls()),
       store_(store),
-      validator_(validator),
-      log_(log) {
+      own_validator_(validator == nullptr ? StampValidator::ForConfig(config) : nullptr),
+      validator_(validator == nullptr ? own_validator_.get() : validator),
+      acceptor_(acceptor),
+      log_(log),
+      options_(options) {
   for (const std::string& peer : config.PeersOf(self_)) {
     auto link = std::make_unique<Link>();
     link->peer = peer;
@@ -67,6 +80,7 @@ void PeerMesh::Start() {
       link->dialer = std::thread([this, raw] { DialLoop(raw); });
     }
   }
+  sync_ticker_ = std::thread([this] { SyncLoop(); });
 }
 
 void PeerMesh::Stop() {
@@ -95,6 +109,91 @@ void PeerMesh::Stop() {
   for (auto& [peer, link] : links_) {
     if (link->dialer.joinable()) link->dialer.join();
   }
+  if (sync_ticker_.joinable()) sync_ticker_.join();
+}
+
+LinkEndpoint* PeerMesh::LiveEndpoint(Link* link) {
+  absl::MutexLock lock(&link->mu);
+  if (link->live != nullptr) link->live->Ref();
+  return link->live;
+}
+
+void PeerMesh::SyncLoop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&stop_mu_);
+      if (stop_mu_.AwaitWithTimeout(absl::Condition(&stop_requested_), kSyncTick)) return;
+    }
+    absl::Time now = absl::Now();
+    for (auto& [peer, link] : links_) {
+      if (link->dials && link->next_periodic == absl::InfiniteFuture()) {
+        absl::MutexLock lock(&link->mu);
+        if (link->live != nullptr) link->next_periodic = now + options_.sync_interval;
+      }
+      bool due = link->dials && now >= link->next_periodic;
+      if (!due && !link->round_wanted.load()) continue;
+      if (absl::ToUnixNanos(now) < link->retry_after_ns.load()) continue;
+      LinkEndpoint* endpoint = LiveEndpoint(link.get());
+      if (endpoint == nullptr) {
+        // The first round of the next stream covers it.
+        link->round_wanted.store(false);
+        link->next_periodic = absl::InfiniteFuture();
+        continue;
+      }
+      if (!link->dials) {
+        link->round_wanted.store(false);
+        endpoint->AskPeerForRound();
+      } else if (endpoint->TryBeginRound()) {
+        link->round_wanted.store(false);
+        link->next_periodic = now + options_.sync_interval;
+      } else {
+        // Busy here (this link or another is in a round): keep it wanted.
+        link->round_wanted.store(true);
+      }
+      endpoint->Unref();
+    }
+  }
+}
+
+bool PeerMesh::TryAcquireSyncSlot(LinkEndpoint* endpoint) {
+  absl::MutexLock lock(&sync_mu_);
+  if (sync_holder_ != nullptr) return sync_holder_ == endpoint;
+  sync_holder_ = endpoint;
+  return true;
+}
+
+void PeerMesh::ReleaseSyncSlot(LinkEndpoint* endpoint) {
+  absl::MutexLock lock(&sync_mu_);
+  if (sync_holder_ == endpoint) sync_holder_ = nullptr;
+}
+
+void PeerMesh::WantRound(Link* link, bool after_busy) {
+  if (after_busy) {
+    // A random pause, so two nodes that keep finding each other busy drift apart.
+    thread_local std::minstd_rand random(std::random_device{}());
+    int64_t pause_ms = 5 + random() % 40;
+    link->retry_after_ns.store(absl::ToUnixNanos(absl::Now() + absl::Milliseconds(pause_ms)));
+  }
+  link->round_wanted.store(true);
+}
+
+void PeerMesh::WantRoundsExcept(absl::string_view except_peer) {
+  for (auto& [peer, link] : links_) {
+    if (peer != except_peer) link->round_wanted.store(true);
+  }
+}
+
+void PeerMesh::CountRound(const RangeSync::RoundStats& stats) {
+  absl::MutexLock lock(&sync_mu_);
+  ++counters_.rounds;
+  counters_.catch_up_sent += stats.sent;
+  counters_.catch_up_received += stats.received;
+  counters_.messages_sent += stats.messages_sent;
+}
+
+PeerMesh::SyncCounters PeerMesh::sync_counters() const {
+  absl::MutexLock lock(const_cast<absl::Mutex*>(&sync_mu_));
+  return counters_;
 }
 
 void PeerMesh::DialLoop(Link* link) {

@@ -13,11 +13,13 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "herd/v1/peer_service.grpc.pb.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
 #include "services/core/transport_security.h"
+#include "services/node/range_sync.h"
+#include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/node/stamp_validator.h"
 
@@ -28,8 +30,18 @@ class LinkEndpoint;
 // The node's links to its configured peers. Each link is one long-lived PeerService.Link stream:
 // the node whose name sorts first dials it (and redials when it breaks); the other accepts it.
 // Stamps that change the store are flooded to every live link except the one they came from.
-class PeerMesh {
+// Anti-entropy rounds (RangeSync) run on a link when it comes up, every
+// `sync_interval`, and when another link of the node learned stamps by catch-up; a node takes
+// part in one round at a time, so a node that rejoins fetches what it missed once, not once per
+// link. See services/node/README.md (link lifetime, lock order).
+class PeerMesh : public StampFlooder {
  public:
+  struct Options {
+    absl::Duration sync_interval = absl::Seconds(30);
+    // Past this much queued for a peer the link is cut; the round on relink resends.
+    size_t max_queued_bytes = 256 << 20;
+  };
+
   // One configured peer.
   struct Link {
     std::string peer;
@@ -39,23 +51,33 @@ class PeerMesh {
     LinkEndpoint* live ABSL_GUARDED_BY(mu) = nullptr;     // stream past its handshake
     LinkEndpoint* dialing ABSL_GUARDED_BY(mu) = nullptr;  // the dialer's current stream
     std::thread dialer;
+    // A round is wanted on this link (set from anywhere, acted on by the sync ticker).
+    std::atomic<bool> round_wanted{false};
+    // Not before this (absl::ToUnixNanos) after a busy peer.
+    std::atomic<int64_t> retry_after_ns{0};
+    // Next periodic round (ticker thread only).
+    absl::Time next_periodic = absl::InfiniteFuture();
   };
 
   // `security` secures the streams this node dials and tells how callers prove who they are;
-  // `validator` checks every stamp a peer sends before it is stored.
+  // every stamp a peer sends is checked by `validator` before `acceptor` takes it.
   PeerMesh(std::string self, const HerdConfig& config, const TransportSecurity& security,
-           StampStore* store, StampValidator* validator, AsyncLog* log);
-  ~PeerMesh();
+           StampStore* store, StampAcceptor* acceptor, StampValidator* validator, AsyncLog* log,
+           Options options);
+  // Plain TCP, and a validator of the mesh's own made from `config` (in-process tests).
+  PeerMesh(std::string self, const HerdConfig& config, StampStore* store, StampAcceptor* acceptor,
+           AsyncLog* log, Options options = Options());
+  ~PeerMesh() override;
 
-  // Starts dialing the links this node opens.
+  // Starts dialing the links this node opens, and the sync ticker.
   void Start();
   // Ends every stream and stops redialing. Idempotent.
   void Stop();
 
-  // Sends `stamp` to every live link except the one to `except_peer` ("" for none) and logs it
-  // once; `at_line` is FormatAtLine(stamp), which the caller has already made for its own log.
+  // StampFlooder: sends `stamp` to every live link except the one to `except_peer` ("" for
+  // none) and logs it once; `at_line` is FormatAtLine(stamp).
   void Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-             absl::string_view except_peer);
+             absl::string_view except_peer) override;
 
   // The PeerService implementation to register with the node's server.
   grpc::Service* service() { return &service_; }
@@ -63,15 +85,30 @@ class PeerMesh {
   // Peers whose link is up, sorted.
   std::vector<std::string> LivePeers() const;
 
+  struct SyncCounters {
+    uint64_t rounds = 0, catch_up_sent = 0, catch_up_received = 0, messages_sent = 0;
+  };
+  SyncCounters sync_counters() const;
+
+  // --- Used by the link endpoints. ---
   const std::string& self() const { return self_; }
+  const Options& options() const { return options_; }
   StampStore& store() { return *store_; }
+  StampAcceptor& acceptor() { return *acceptor_; }
   AsyncLog& log() { return *log_; }
   StampValidator& validator() { return *validator_; }
   bool stopping() const { return stopping_.load(); }
-
-  // Called by endpoints: the handshake finished / the stream ended.
+  // The handshake finished / the stream ended.
   void Attach(Link* link, LinkEndpoint* endpoint);
   void Detach(Link* link, LinkEndpoint* endpoint);
+  // The node-wide round slot: one round at a time. Never blocks.
+  bool TryAcquireSyncSlot(LinkEndpoint* endpoint);
+  void ReleaseSyncSlot(LinkEndpoint* endpoint);
+  // Asks for a round on `link` (after a short random delay when the peer was busy), or on every
+  // link but the one to `except_peer`. Only set flags: safe under an endpoint's lock.
+  void WantRound(Link* link, bool after_busy = false);
+  void WantRoundsExcept(absl::string_view except_peer);
+  void CountRound(const RangeSync::RoundStats& stats);
 
  private:
   class Service : public v1::PeerService::CallbackService {
@@ -85,17 +122,30 @@ class PeerMesh {
   };
 
   void DialLoop(Link* link);
+  // Starts the rounds that are wanted or due, every few milliseconds.
+  void SyncLoop();
+  // The live endpoint of `link` with a reference taken, or nullptr.
+  LinkEndpoint* LiveEndpoint(Link* link);
 
   const std::string self_;
   const bool tls_;
   StampStore* const store_;
+  // Set when the mesh made its own validator (see the constructors).
+  std::unique_ptr<StampValidator> own_validator_;
   StampValidator* const validator_;
+  StampAcceptor* const acceptor_;
   AsyncLog* const log_;
+  const Options options_;
   std::map<std::string, std::unique_ptr<Link>, std::less<>> links_;
   Service service_{this};
   std::atomic<bool> stopping_{false};
   absl::Mutex stop_mu_;
   bool stop_requested_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread sync_ticker_;
+
+  absl::Mutex sync_mu_;
+  LinkEndpoint* sync_holder_ ABSL_GUARDED_BY(sync_mu_) = nullptr;
+  SyncCounters counters_ ABSL_GUARDED_BY(sync_mu_);
 };
 
 }  // namespace herd

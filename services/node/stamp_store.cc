@@ -1,6 +1,5 @@
 #include "services/node/stamp_store.h"
 
-#include "absl/hash/hash.h"
 #include "services/core/stamp.h"
 
 namespace herd {
@@ -25,6 +24,16 @@ void MixString(uint64_t& h, const std::string& s) {
 
 void MixInt(uint64_t& h, uint64_t v) { Mix(h, &v, sizeof(v)); }
 
+// FNV-1a's high bits are poorly mixed for short keys; the leaf is taken from them.
+uint64_t Finalize(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
 }  // namespace
 
 uint64_t StampStore::StampHash(const v1::LocationStamp& stamp) {
@@ -38,59 +47,122 @@ uint64_t StampStore::StampHash(const v1::LocationStamp& stamp) {
   return h;
 }
 
-StampStore::Shard& StampStore::ShardFor(absl::string_view client_id) const {
-  // absl::Hash is only used to pick a shard inside this process, never compared across nodes.
-  return shards_[absl::Hash<absl::string_view>()(client_id) % kShards];
+uint64_t StampStore::KeyHash(absl::string_view client_id) {
+  uint64_t h = kFnvOffset;
+  Mix(h, client_id.data(), client_id.size());
+  return Finalize(h);
+}
+
+size_t StampStore::TreeOffset(int level) {
+  size_t offset = 0;
+  for (int l = 0; l < level; ++l) offset += NodesAt(l);
+  return offset;
+}
+
+// The inner levels are atomics; the leaves live in their buckets, under their shard's lock.
+StampStore::StampStore()
+    : shards_(new Shard[kShards]),
+      tree_digests_(new std::atomic<uint64_t>[TreeOffset(kLeafLevel)]),
+      tree_counts_(new std::atomic<uint64_t>[TreeOffset(kLeafLevel)]) {
+  for (size_t i = 0; i < TreeOffset(kLeafLevel); ++i) {
+    tree_digests_[i].store(0, std::memory_order_relaxed);
+    tree_counts_[i].store(0, std::memory_order_relaxed);
+  }
+}
+
+void StampStore::UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta) {
+  for (int level = kLeafLevel - 1; level >= 0; --level) {
+    size_t node = TreeOffset(level) + (leaf >> (kFanoutBits * (kLeafLevel - level)));
+    tree_digests_[node].fetch_xor(digest_delta, std::memory_order_relaxed);
+    if (count_delta != 0) {
+      tree_counts_[node].fetch_add(static_cast<uint64_t>(count_delta), std::memory_order_relaxed);
+    }
+  }
 }
 
 StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
-  Shard& shard = ShardFor(stamp.client_id());
+  uint64_t key_hash = KeyHash(stamp.client_id());
+  uint32_t leaf = LeafOf(key_hash);
+  Shard& shard = ShardOf(leaf);
+  uint64_t new_hash = StampHash(stamp);
   absl::MutexLock lock(&shard.mu);
-  auto [it, inserted] = shard.stamps.try_emplace(stamp.client_id());
+  if (shard.buckets.empty()) shard.buckets.resize(kLeavesPerShard);
+  Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
+  auto [it, inserted] = bucket.stamps.try_emplace(stamp.client_id());
+  uint64_t delta = new_hash;
   if (!inserted) {
-    if (CompareStamps(stamp, it->second) <= 0) return MergeResult::kStale;
-    shard.digest ^= StampHash(it->second);
+    if (CompareStamps(stamp, it->second.stamp) <= 0) return MergeResult::kStale;
+    delta ^= it->second.stamp_hash;
   }
-  it->second = stamp;
-  shard.digest ^= StampHash(stamp);
+  it->second.stamp = stamp;
+  it->second.key_hash = key_hash;
+  it->second.stamp_hash = new_hash;
+  bucket.digest ^= delta;
+  bucket.count += inserted ? 1 : 0;
+  UpdateTree(leaf, delta, inserted ? 1 : 0);
   return MergeResult::kStored;
 }
 
 std::optional<v1::LocationStamp> StampStore::Get(absl::string_view client_id) const {
-  Shard& shard = ShardFor(client_id);
+  uint32_t leaf = LeafOf(KeyHash(client_id));
+  Shard& shard = ShardOf(leaf);
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.stamps.find(client_id);
-  if (it == shard.stamps.end()) return std::nullopt;
-  return it->second;
+  if (shard.buckets.empty()) return std::nullopt;
+  const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
+  auto it = bucket.stamps.find(client_id);
+  if (it == bucket.stamps.end()) return std::nullopt;
+  return it->second.stamp;
 }
 
-uint64_t StampStore::Digest() const {
-  uint64_t digest = 0;
-  for (Shard& shard : shards_) {
+uint64_t StampStore::NodeDigest(int level, uint32_t index) const {
+  if (level == kLeafLevel) {
+    Shard& shard = ShardOf(index);
     absl::MutexLock lock(&shard.mu);
-    digest ^= shard.digest;
+    return shard.buckets.empty() ? 0 : shard.buckets[index % kLeavesPerShard].digest;
   }
-  return digest;
+  return tree_digests_[TreeOffset(level) + index].load(std::memory_order_relaxed);
 }
 
-uint64_t StampStore::size() const {
-  uint64_t total = 0;
-  for (Shard& shard : shards_) {
+uint64_t StampStore::NodeCount(int level, uint32_t index) const {
+  if (level == kLeafLevel) {
+    Shard& shard = ShardOf(index);
     absl::MutexLock lock(&shard.mu);
-    total += shard.stamps.size();
+    return shard.buckets.empty() ? 0 : shard.buckets[index % kLeavesPerShard].count;
   }
-  return total;
+  return tree_counts_[TreeOffset(level) + index].load(std::memory_order_relaxed);
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> StampStore::LeafSummary(uint32_t leaf) const {
+  std::vector<std::pair<uint64_t, uint64_t>> summary;
+  Shard& shard = ShardOf(leaf);
+  absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.empty()) return summary;
+  const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
+  summary.reserve(bucket.stamps.size());
+  for (const auto& [client, entry] : bucket.stamps) {
+    summary.emplace_back(entry.key_hash, entry.stamp_hash);
+  }
+  return summary;
+}
+
+void StampStore::ForEachInLeaf(
+    uint32_t leaf,
+    const std::function<void(const v1::LocationStamp&, uint64_t, uint64_t)>& fn) const {
+  Shard& shard = ShardOf(leaf);
+  absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.empty()) return;
+  for (const auto& [client, entry] : shard.buckets[leaf % kLeavesPerShard].stamps) {
+    fn(entry.stamp, entry.key_hash, entry.stamp_hash);
+  }
 }
 
 void StampStore::ForEach(const std::function<void(const v1::LocationStamp&)>& fn) const {
-  for (int shard = 0; shard < kShards; ++shard) ForEachInShard(shard, fn);
-}
-
-void StampStore::ForEachInShard(int index,
-                                const std::function<void(const v1::LocationStamp&)>& fn) const {
-  Shard& shard = shards_[index];
-  absl::MutexLock lock(&shard.mu);
-  for (const auto& [client, stamp] : shard.stamps) fn(stamp);
+  for (int s = 0; s < kShards; ++s) {
+    absl::MutexLock lock(&shards_[s].mu);
+    for (const Bucket& bucket : shards_[s].buckets) {
+      for (const auto& [client, entry] : bucket.stamps) fn(entry.stamp);
+    }
+  }
 }
 
 }  // namespace herd

@@ -1,11 +1,14 @@
 #ifndef HERD_SERVICES_NODE_STAMP_STORE_H_
 #define HERD_SERVICES_NODE_STAMP_STORE_H_
 
-#include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -17,37 +20,83 @@ namespace herd {
 
 // The latest stamp of every client this node knows, merged last-writer-wins (CompareStamps).
 // Merging is commutative and idempotent, so every node converges to the same contents whatever
-// order stamps arrive in. Sharded so concurrent merges of different clients rarely contend.
+// order stamps arrive in.
+//
+// Clients are placed by a stable hash of their id (KeyHash) into kLeaves leaf buckets. A digest
+// tree over the buckets (fan-out 16, kLevels levels; each node holds the XOR of its stamps'
+// hashes and their count) is updated on every merge in O(kLevels), so two nodes can find the
+// buckets where they differ by comparing a few tree nodes (anti-entropy, services/node/README.md).
+// Buckets are grouped into shards, each under its own lock.
 class StampStore {
  public:
   enum class MergeResult { kStored, kStale };
+
+  static constexpr int kFanoutBits = 4;  // 16 children per tree node
+  static constexpr int kLevels = 5;      // root .. leaves
+  static constexpr int kLeafLevel = kLevels - 1;
+  static constexpr int kLeaves = 1 << (kFanoutBits * kLeafLevel);  // 65536
+  static constexpr int kShards = 64;
+
+  StampStore();
 
   // Keeps `stamp` if it is newer than what the store holds for its client.
   MergeResult Merge(const v1::LocationStamp& stamp);
   std::optional<v1::LocationStamp> Get(absl::string_view client_id) const;
 
   // Order-independent digest of the whole store: equal stores have equal digests on every node.
-  uint64_t Digest() const;
-  uint64_t size() const;
+  uint64_t Digest() const { return NodeDigest(0, 0); }
+  uint64_t size() const { return NodeCount(0, 0); }
 
-  // Calls `fn` for every stamp, one shard at a time (the shard is locked during its calls).
+  // A tree node's digest and stamp count; `index` < NodesAt(level).
+  uint64_t NodeDigest(int level, uint32_t index) const;
+  uint64_t NodeCount(int level, uint32_t index) const;
+  static uint32_t NodesAt(int level) { return 1u << (kFanoutBits * level); }
+
+  // (key hash, stamp hash) of every stamp in a leaf bucket.
+  std::vector<std::pair<uint64_t, uint64_t>> LeafSummary(uint32_t leaf) const;
+  // Calls `fn` for every stamp of a leaf bucket (its shard is locked during the calls).
+  // `fn(stamp, key_hash, stamp_hash)`.
+  void ForEachInLeaf(
+      uint32_t leaf,
+      const std::function<void(const v1::LocationStamp&, uint64_t, uint64_t)>& fn) const;
+  // Calls `fn` for every stamp, one shard at a time.
   void ForEach(const std::function<void(const v1::LocationStamp&)>& fn) const;
-  // The same for one shard, so a long walk can be done in steps.
-  void ForEachInShard(int shard, const std::function<void(const v1::LocationStamp&)>& fn) const;
-  static constexpr int kShards = 32;
 
   // Stable 64-bit hash of a stamp's contents (FNV-1a over a canonical encoding).
   static uint64_t StampHash(const v1::LocationStamp& stamp);
+  // Stable 64-bit hash of a client id; the same on every node.
+  static uint64_t KeyHash(absl::string_view client_id);
+  static uint32_t LeafOf(uint64_t key_hash) {
+    return static_cast<uint32_t>(key_hash >> (64 - kFanoutBits * kLeafLevel));
+  }
 
  private:
+  struct Entry {
+    v1::LocationStamp stamp;
+    uint64_t key_hash = 0;
+    uint64_t stamp_hash = 0;
+  };
+  struct Bucket {
+    absl::flat_hash_map<std::string, Entry> stamps;
+    uint64_t digest = 0;  // the leaf's tree node
+    uint64_t count = 0;
+  };
+  static constexpr int kLeavesPerShard = kLeaves / kShards;
   struct Shard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, v1::LocationStamp> stamps ABSL_GUARDED_BY(mu);
-    uint64_t digest ABSL_GUARDED_BY(mu) = 0;
+    // kLeavesPerShard buckets by leaf, allocated on the shard's first stamp (a store is cheap
+    // to create).
+    std::vector<Bucket> buckets ABSL_GUARDED_BY(mu);
   };
-  Shard& ShardFor(absl::string_view client_id) const;
+  Shard& ShardOf(uint32_t leaf) const { return shards_[leaf / kLeavesPerShard]; }
+  static size_t TreeOffset(int level);
+  // Applies a change of one leaf (digest XOR `digest_delta`, count + `count_delta`) to every
+  // tree node above it. Lock-free: inner tree nodes are atomics, and XOR and + commute.
+  void UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta);
 
-  mutable std::array<Shard, kShards> shards_;
+  mutable std::unique_ptr<Shard[]> shards_;
+  std::unique_ptr<std::atomic<uint64_t>[]> tree_digests_;
+  std::unique_ptr<std::atomic<uint64_t>[]> tree_counts_;
 };
 
 }  // namespace herd

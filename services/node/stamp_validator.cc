@@ -25,6 +25,12 @@ std::string Format(const Instant& t) {
 
 }  // namespace
 
+std::unique_ptr<StampValidator> StampValidator::ForConfig(const HerdConfig& config) {
+  std::set<std::string, std::less<>> node_names;
+  for (const v1::NodeConfig& node : config.proto().nodes()) node_names.insert(node.name());
+  return std::make_unique<StampValidator>(std::move(node_names), config.max_client_time_ahead());
+}
+
 StampValidator::StampValidator(std::set<std::string, std::less<>> node_names,
                                absl::Duration max_ahead)
     : node_names_(std::move(node_names)), max_ahead_(max_ahead) {}

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "herd/v1/stamp.pb.h"
 #include "services/core/async_log.h"
+#include "services/core/config.h"
 #include "services/core/exact_time.h"
 
 namespace herd {
@@ -28,6 +30,8 @@ class StampValidator {
   // `node_names`: the herd's configured nodes (valid origins). `max_ahead`: how far a client time
   // (or an origin's receive time) may be ahead of `now`; zero turns that check off.
   StampValidator(std::set<std::string, std::less<>> node_names, absl::Duration max_ahead);
+  // The validator of a node of `config`: its nodes, its client-time bound.
+  static std::unique_ptr<StampValidator> ForConfig(const HerdConfig& config);
 
   // INVALID_ARGUMENT naming client_time when it is more than the bound ahead of `now`.
   absl::Status CheckClientTime(const v1::LocationStamp& stamp, const Instant& now) const;

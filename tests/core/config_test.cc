@@ -46,6 +46,20 @@ TEST(HerdConfig, ParsesAndResolvesPathsAgainstTheBaseDir) {
   EXPECT_EQ(config->PeersOf("Charlie"), (std::vector<std::string>{"Alpha"}));
 }
 
+TEST(HerdConfig, StorageAndAntiEntropySettings) {
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(
+      Replace(kValid, R"("logDir": "logs",)",
+              R"("logDir": "logs", "storage": {"dataDir": "../data", "fsync": true},
+                 "antiEntropy": {"intervalSeconds": 5},)"),
+      "/base/deploy");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->proto().storage().data_dir(), "/base/data");
+  EXPECT_TRUE(config->proto().storage().fsync());
+  EXPECT_EQ(config->proto().anti_entropy().interval_seconds(), 5u);
+  // Without a data directory the nodes stay in memory.
+  EXPECT_TRUE(HerdConfig::Parse(kValid, "/base")->proto().storage().data_dir().empty());
+}
+
 TEST(HerdConfig, HomeAndAbsolutePaths) {
   setenv("HOME", "/home/operator", 1);
   EXPECT_EQ(ResolvePath("~/.cache/x", "/base"), "/home/operator/.cache/x");

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "services/core/stamp.h"
 
 namespace herd {
@@ -103,6 +104,45 @@ TEST(StampStore, ConcurrentMergesConverge) {
   int visited = 0;
   store.ForEach([&](const v1::LocationStamp&) { ++visited; });
   EXPECT_EQ(visited, 50);
+}
+
+}  // namespace
+}  // namespace herd
+
+namespace herd {
+namespace {
+
+TEST(StampStore, TheDigestTreeLocatesTheOneBucketThatDiffers) {
+  StampStore a, b;
+  for (int i = 0; i < 2000; ++i) {
+    v1::LocationStamp stamp = Stamp(absl::StrCat("c", i), "10", "A", {11, 0});
+    a.Merge(stamp);
+    b.Merge(stamp);
+  }
+  b.Merge(Stamp("c77", "20", "B", {21, 0}));
+  uint32_t leaf = StampStore::LeafOf(StampStore::KeyHash("c77"));
+  for (int level = 0; level <= StampStore::kLeafLevel; ++level) {
+    uint32_t differing = 0;
+    for (uint32_t node = 0; node < StampStore::NodesAt(level); ++node) {
+      if (a.NodeDigest(level, node) != b.NodeDigest(level, node)) {
+        ++differing;
+        EXPECT_EQ(node, leaf >> (StampStore::kFanoutBits * (StampStore::kLeafLevel - level)));
+      }
+    }
+    EXPECT_EQ(differing, 1u) << "level " << level;
+  }
+  uint64_t leaf_total = 0;
+  for (uint32_t node = 0; node < StampStore::NodesAt(StampStore::kLeafLevel); ++node) {
+    leaf_total += a.NodeCount(StampStore::kLeafLevel, node);
+  }
+  EXPECT_EQ(leaf_total, 2000u);
+  EXPECT_EQ(a.size(), 2000u);
+  auto summary = b.LeafSummary(leaf);
+  bool found = false;
+  for (const auto& [key, hash] : summary) {
+    found |= key == StampStore::KeyHash("c77") && hash == StampStore::StampHash(*b.Get("c77"));
+  }
+  EXPECT_TRUE(found);
 }
 
 }  // namespace

@@ -55,6 +55,7 @@ std::string HerdConfigJson(const HerdSpec& spec) {
                     spec.require_client_certificates ? "true" : "false", "}");
   }
   if (!spec.stamps_json.empty()) absl::StrAppend(&json, ",\n  \"stamps\": ", spec.stamps_json);
+  if (!spec.extra_json.empty()) absl::StrAppend(&json, ",\n  ", spec.extra_json);
   absl::StrAppend(&json, "\n}\n");
   return json;
 }

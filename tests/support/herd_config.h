@@ -30,6 +30,7 @@ struct HerdSpec {
   std::string ca_file;  // default: <certs_dir>/ca.pem
   bool require_client_certificates = false;
   std::string stamps_json;  // raw JSON value of "stamps", empty for none
+  std::string extra_json;   // more top-level members, e.g. R"("storage": {...})", or empty
 };
 
 // The herd config JSON for `spec`.

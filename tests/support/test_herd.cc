@@ -36,6 +36,8 @@ bool MakeCertificates(const std::string& dir, const std::vector<NodeAddresses>& 
 TestHerd::TestHerd(std::vector<std::string> names, Links links, std::string places_json,
                    int request_timeout_ms, Transport transport,
                    const std::function<void(HerdSpec&)>& customize) {
+  // Nodes started by tests abort on a lock-order cycle (herd-node turns the check off otherwise).
+  setenv("HERD_MUTEX_DEADLOCK_DETECTION", "1", /*overwrite=*/0);
   for (const std::string& name : names) {
     spec_.nodes.push_back({name, FreeLoopbackAddress(), FreeLoopbackAddress()});
   }
@@ -101,11 +103,11 @@ std::string TestHerd::log_path(const std::string& name) const {
   return absl::StrCat(dir_.path(), "/logs/", name, ".log");
 }
 
-void TestHerd::Start(const std::string& name) {
+void TestHerd::Start(const std::string& name, absl::Duration timeout) {
   processes_[name] = std::make_unique<Process>(
       std::vector<std::string>{BinaryPath("herd-node"), "--config", config_path_, "--name", name},
       absl::StrCat(dir_.path(), "/", name, ".out"));
-  if (!WaitForTcpPort(grpc_address(name), absl::Seconds(20))) {
+  if (!WaitForTcpPort(grpc_address(name), timeout)) {
     std::fprintf(stderr, "herd-node %s did not start:\n%s\n", name.c_str(),
                  ReadFile(absl::StrCat(dir_.path(), "/", name, ".out")).c_str());
     std::abort();
@@ -197,6 +199,10 @@ v1::LocationService::Stub& TestHerd::client(const std::string& name) {
   auto& stub = stubs_[name];
   if (!stub) stub = v1::LocationService::NewStub(channel(name));
   return *stub;
+}
+
+std::function<void(HerdSpec&)> WithExtraJson(std::string extra_json) {
+  return [extra_json = std::move(extra_json)](HerdSpec& spec) { spec.extra_json = extra_json; };
 }
 
 std::function<void(HerdSpec&)> WithLog(std::string log_json) {

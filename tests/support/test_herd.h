@@ -50,8 +50,9 @@ class TestHerd {
   // started afterwards.
   void Configure(const std::function<void(HerdSpec&)>& edit);
 
-  // Starts a node's process and waits until its gRPC port accepts connections.
-  void Start(const std::string& name);
+  // Starts a node's process and waits until its gRPC port accepts connections (a node with a
+  // durable store opens it once the store is loaded).
+  void Start(const std::string& name, absl::Duration timeout = absl::Seconds(20));
   void StartAll();
   // Waits until every running node reports a live link to each of its running peers.
   bool WaitUntilLinked(absl::Duration timeout = absl::Seconds(10));
@@ -93,6 +94,8 @@ class TestHerd {
 
 // A TestHerd customization that sets the config's "log" object.
 std::function<void(HerdSpec&)> WithLog(std::string log_json);
+// A TestHerd customization that adds top-level config members (HerdSpec::extra_json).
+std::function<void(HerdSpec&)> WithExtraJson(std::string extra_json);
 
 // A deadline for one test RPC.
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout = absl::Seconds(5));

@@ -1,0 +1,156 @@
+#include "services/node/durable_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/core/stamp.h"
+
+namespace herd {
+namespace {
+
+constexpr absl::string_view kStampPrefix = "s/";
+constexpr absl::string_view kIdentityKey = "m/identity";
+
+// Resolves concurrent writes of one client by the herd's merge rule: the newer stamp stays.
+class NewerStampWins : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing_value,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* logger) const override {
+    if (existing_value == nullptr) {
+      new_value->assign(value.data(), value.size());
+      return true;
+    }
+    v1::LocationStamp existing, incoming;
+    bool existing_ok = existing.ParseFromArray(existing_value->data(), existing_value->size());
+    bool incoming_ok = incoming.ParseFromArray(value.data(), value.size());
+    if (!existing_ok && !incoming_ok) return false;
+    bool take_incoming = !existing_ok || (incoming_ok && CompareStamps(incoming, existing) > 0);
+    const rocksdb::Slice& winner = take_incoming ? value : *existing_value;
+    new_value->assign(winner.data(), winner.size());
+    return true;
+  }
+  const char* Name() const override { return "herd.NewerStampWins"; }
+};
+
+absl::Status Refuse(const std::string& dir, absl::string_view why) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("data directory ", dir, " ", why,
+                   "; refusing to use it (move it away or set storage.dataDir elsewhere)"));
+}
+
+}  // namespace
+
+std::string DurableStore::Identity(const std::vector<std::string>& node_names,
+                                   const std::string& node) {
+  std::vector<std::string> sorted = node_names;
+  std::sort(sorted.begin(), sorted.end());
+  return absl::StrCat("herd [", absl::StrJoin(sorted, ","), "] node ", node);
+}
+
+DurableStore::DurableStore(std::unique_ptr<rocksdb::DB> db, std::string dir, bool fsync)
+    : db_(std::move(db)), dir_(std::move(dir)), fsync_(fsync) {}
+
+DurableStore::~DurableStore() {
+  if (db_) db_->Close();
+}
+
+absl::StatusOr<std::unique_ptr<DurableStore>> DurableStore::Open(const std::string& dir,
+                                                                 const std::string& identity,
+                                                                 bool fsync) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  bool fresh = !fs::exists(dir, error) || fs::is_empty(dir, error);
+  if (fresh) {
+    fs::create_directories(dir, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create data directory ", dir, ": ", error.message()));
+    }
+  } else if (!fs::exists(fs::path(dir) / "CURRENT", error)) {
+    return Refuse(dir, "is not empty and holds no store (no RocksDB CURRENT file)");
+  }
+
+  rocksdb::Options options;
+  options.create_if_missing = fresh;
+  options.paranoid_checks = true;
+  options.merge_operator = std::make_shared<NewerStampWins>();
+  options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
+  if (!status.ok()) {
+    return Refuse(dir, absl::StrCat("cannot be opened as a store: ", status.ToString()));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  std::string stored_identity;
+  rocksdb::Slice identity_key(kIdentityKey.data(), kIdentityKey.size());
+  if (fresh) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    status = db->Put(sync, identity_key, identity);
+    if (!status.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot write to data directory ", dir, ": ", status.ToString()));
+    }
+  } else {
+    status = db->Get(rocksdb::ReadOptions(), identity_key, &stored_identity);
+    if (status.IsNotFound()) return Refuse(dir, "is a RocksDB store but not a herd node's");
+    if (!status.ok()) return Refuse(dir, absl::StrCat("is unreadable: ", status.ToString()));
+    if (stored_identity != identity) {
+      return Refuse(dir, absl::StrCat("belongs to ", stored_identity, ", not to ", identity));
+    }
+  }
+  return std::unique_ptr<DurableStore>(new DurableStore(std::move(db), dir, fsync));
+}
+
+absl::StatusOr<uint64_t> DurableStore::LoadInto(StampStore* store) {
+  uint64_t loaded = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  v1::LocationStamp stamp;
+  for (it->Seek(rocksdb::Slice(kStampPrefix.data(), kStampPrefix.size()));
+       it->Valid() &&
+       it->key().starts_with(rocksdb::Slice(kStampPrefix.data(), kStampPrefix.size()));
+       it->Next()) {
+    if (!stamp.ParseFromArray(it->value().data(), it->value().size()) ||
+        absl::StrCat(kStampPrefix, stamp.client_id()) != it->key().ToString()) {
+      return Refuse(dir_,
+                    absl::StrCat("holds a corrupt record (key of ", it->key().size(), " bytes)"));
+    }
+    store->Merge(stamp);
+    ++loaded;
+  }
+  if (!it->status().ok()) {
+    return Refuse(dir_, absl::StrCat("is unreadable: ", it->status().ToString()));
+  }
+  return loaded;
+}
+
+absl::Status DurableStore::Write(const std::vector<const v1::LocationStamp*>& stamps) {
+  if (stamps.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  std::string key, value;
+  for (const v1::LocationStamp* stamp : stamps) {
+    key = absl::StrCat(kStampPrefix, stamp->client_id());
+    stamp->SerializeToString(&value);
+    batch.Merge(key, value);
+  }
+  rocksdb::WriteOptions options;
+  options.sync = fsync_;
+  rocksdb::Status status = db_->Write(options, &batch);
+  if (!status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write to data directory ", dir_, ": ", status.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace herd
