@@ -230,8 +230,9 @@ cmd_bench_compare() {
   trap - INT TERM EXIT
 
   printf '\nmachine: %s\n' "$machine"
-  printf 'herd: %s; redis: primary + 4 replicas, %s\n' "$(basename "$CONFIG")" \
-    "${appendfsync:+appendonly yes, appendfsync $appendfsync}${appendfsync:-no persistence (save \"\", appendonly no)}"
+  local redis_durability='no persistence (save "", appendonly no)'
+  [ -z "$appendfsync" ] || redis_durability="appendonly yes, appendfsync $appendfsync"
+  printf 'herd: %s; redis: primary + 4 replicas, %s\n' "$(basename "$CONFIG")" "$redis_durability"
   printf '%-50s %10s %10s %8s\n' shape herd/s redis/s ratio
   local i
   for i in "${!names[@]}"; do
