@@ -1,14 +1,29 @@
 // herd-bench: load a running herd through a gateway's text protocol and measure what comes out.
 //
-//   herd-bench --config FILE [--node NAME] [--connections N] [--seconds S] [--window W]
-//              [--clients C] [--markers M]
+//   herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load] [--fresh]
+//              [--connections N] [--seconds S] [--window W] [--clients C] [--markers M]
+//   herd-bench --config FILE --clients C --write-redis-places FILE
 //
 // NAME defaults to a node at the largest hop distance from another (Hands in the default herd).
-// 1. Throughput: N connections to NAME's text address each keep W IAMAT lines in flight for S
-//    seconds; replies are counted and checked ("AT " vs anything else).
-// 2. Convergence: the last stamp of a sample of clients is read back from every node.
+// 1. Load, by --mode:
+//    iamat (default): N connections to NAME's text address each keep W IAMAT lines in flight
+//      for S seconds; replies are counted and checked ("AT " vs anything else).
+//    whatsat: first reports each of C clients once, client k at a GeoNames place of the
+//      config's places data (places spread evenly over the table, so over the world's populated
+//      places), then N connections keep W "WHATSAT <random client> 50 20" lines in flight for
+//      S seconds and count whole replies (AT line, JSON, blank line; or one "? " line).
+//    load: only reports each of C clients once (as whatsat does first), e.g. to measure memory
+//      per stored stamp.
+//    With --fresh every request has a connection of its own (connect, one line, read the
+//    reply, close; N such connections at a time), as the legacy clients do.
+// 2. Convergence: every node holds the same stamps, and the last stamp of a sample of clients.
 // 3. Propagation: M marker reports are made at NAME over gRPC, one at a time; for each, the time
 //    until the node farthest from NAME (by hops) holds it.
+// The last line, "result: key=value ...", sums the run up for scripts (deploy/herd bench).
+// --write-redis-places writes the places as Redis commands (GEOADD places ...) for a
+// comparison: the place of bench client k is member %012d of k, the form redis-benchmark gives
+// __rand_int__, so `GEOSEARCH places FROMMEMBER __rand_int__ ...` with -r C queries around the
+// same points as this bench's WHATSATs.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -19,9 +34,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <deque>
+#include <functional>
 #include <map>
 #include <queue>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,31 +45,66 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "herd/v1/location_service.grpc.pb.h"
 #include "services/core/config.h"
 #include "services/core/transport_security.h"
+#include "services/places/geonames_table.h"
+#include "tests/bench/reply_counter.h"
 
 namespace {
+
+using herd::bench::ReplyCounter;
+using herd::bench::ReplyShape;
+
+enum class Mode { kIamat, kWhatsat, kLoad };
 
 struct Options {
   std::string config;
   std::string node;
+  Mode mode = Mode::kIamat;
+  bool fresh = false;
   int connections = 8;
   double seconds = 5;
   int window = 512;
   int clients = 100000;
   int markers = 200;
+  std::string redis_places_file;
 };
 
+const char* ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kIamat:
+      return "iamat";
+    case Mode::kWhatsat:
+      return "whatsat";
+    case Mode::kLoad:
+      return "load";
+  }
+  return "?";
+}
+
 bool ParseOptions(int argc, char** argv, Options* o) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
-    bool ok = true;
+  bool ok = true;
+  for (int i = 1; ok && i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--fresh") {
+      o->fresh = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "herd-bench: %s needs a value\n", flag.c_str());
+      ok = false;
+      break;
+    }
+    std::string value = argv[++i];
     if (flag == "--config")
       o->config = value;
     else if (flag == "--node")
       o->node = value;
+    else if (flag == "--mode" && (value == "iamat" || value == "whatsat" || value == "load"))
+      o->mode = value == "iamat" ? Mode::kIamat : value == "whatsat" ? Mode::kWhatsat : Mode::kLoad;
     else if (flag == "--connections")
       ok = absl::SimpleAtoi(value, &o->connections);
     else if (flag == "--seconds")
@@ -64,18 +115,19 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       ok = absl::SimpleAtoi(value, &o->clients);
     else if (flag == "--markers")
       ok = absl::SimpleAtoi(value, &o->markers);
+    else if (flag == "--write-redis-places")
+      o->redis_places_file = value;
     else
       ok = false;
-    if (!ok) {
-      std::fprintf(stderr, "herd-bench: bad argument %s %s\n", flag.c_str(), value.c_str());
-      return false;
-    }
+    if (!ok) std::fprintf(stderr, "herd-bench: bad argument %s %s\n", flag.c_str(), value.c_str());
   }
-  if (argc % 2 == 0 || o->config.empty() || o->connections < 1 || o->window < 1 || o->clients < 1 ||
-      o->seconds <= 0 || o->markers < 0) {
+  if (!ok || o->config.empty() || o->connections < 1 || o->window < 1 || o->clients < 1 ||
+      !(o->seconds > 0) || o->markers < 0) {
     std::fprintf(stderr,
-                 "usage: herd-bench --config FILE [--node NAME] [--connections N] [--seconds S] "
-                 "[--window W] [--clients C] [--markers M]\n");
+                 "usage: herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load] "
+                 "[--fresh] [--connections N] [--seconds S] [--window W] [--clients C] "
+                 "[--markers M]\n"
+                 "       herd-bench --config FILE --clients C --write-redis-places FILE\n");
     return false;
   }
   return true;
@@ -92,6 +144,7 @@ int Connect(const std::string& host_port) {
   }
   addr.sin_port = htons(port);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
     return -1;
@@ -103,67 +156,223 @@ int Connect(const std::string& host_port) {
   return fd;
 }
 
+bool WriteAll(int fd, const std::string& out) {
+  for (size_t off = 0; off < out.size();) {
+    ssize_t w = write(fd, out.data() + off, out.size() - off);
+    if (w <= 0) return false;
+    off += w;
+  }
+  return true;
+}
+
 struct ConnectionResult {
-  uint64_t sent = 0, ok = 0, bad = 0;
-  bool failed = false;
-  std::string last_client;
+  uint64_t sent = 0, ok = 0, bad = 0, places = 0, broken = 0;
+  std::string last_client;  // the last IAMAT's client and time, for the convergence check
   std::string last_time;
 };
 
-// Keeps `window` lines in flight on one connection until `deadline`, then drains.
-void RunConnection(const Options& o, const std::string& address, int index, absl::Time deadline,
-                   ConnectionResult* result) {
+// Appends the next request line to `out` and returns true, or returns false when there is none.
+using NextRequest = std::function<bool(std::string* out, ConnectionResult* result)>;
+
+void AddCounts(const ReplyCounter& counter, ConnectionResult* result) {
+  result->ok += counter.ok();
+  result->bad += counter.bad();
+  result->places += counter.places();
+}
+
+// Keeps `window` requests in flight on one connection until `deadline` or until `next` has no
+// more, then drains.
+void RunPipelined(const std::string& address, int window, absl::Time deadline, ReplyShape shape,
+                  const NextRequest& next, ConnectionResult* result) {
   int fd = Connect(address);
   if (fd < 0) {
-    result->failed = true;
+    ++result->broken;
     return;
   }
-  const int64_t base_time = absl::ToUnixSeconds(absl::Now());
-  std::string out, in;
+  ReplyCounter counter(shape);
+  std::string out;
   uint64_t in_flight = 0;
   char buffer[1 << 16];
   bool sending = true;
   for (;;) {
     if (sending && absl::Now() >= deadline) sending = false;
     out.clear();
-    while (sending && in_flight < static_cast<uint64_t>(o.window)) {
-      uint64_t n = result->sent++;
-      // Distinct clients per connection; times strictly increase so every report is stored
-      // and flooded.
-      result->last_client = absl::StrCat("bench-", index, "-", n % o.clients);
-      result->last_time = absl::StrCat(base_time, ".", 100000000 + n);
-      absl::StrAppend(&out, "IAMAT ", result->last_client, " +34.068930-118.445127 ",
-                      result->last_time, "\n");
+    while (sending && in_flight < static_cast<uint64_t>(window)) {
+      if (!next(&out, result)) {
+        sending = false;
+        break;
+      }
+      ++result->sent;
       ++in_flight;
     }
-    for (size_t off = 0; off < out.size();) {
-      ssize_t w = write(fd, out.data() + off, out.size() - off);
-      if (w <= 0) {
-        result->failed = true;
-        close(fd);
-        return;
-      }
-      off += w;
+    if (!WriteAll(fd, out)) {
+      ++result->broken;
+      break;
     }
     if (in_flight == 0) break;
     ssize_t r = read(fd, buffer, sizeof(buffer));
     if (r <= 0) {
-      result->failed = true;
+      ++result->broken;
       break;
     }
-    in.append(buffer, r);
-    size_t start = 0, nl;
-    while ((nl = in.find('\n', start)) != std::string::npos) {
-      if (in.compare(start, 3, "AT ") == 0)
-        ++result->ok;
-      else
-        ++result->bad;
-      --in_flight;
-      start = nl + 1;
-    }
-    in.erase(0, start);
+    in_flight -= counter.Feed(absl::string_view(buffer, r));
   }
+  AddCounts(counter, result);
   close(fd);
+}
+
+// One request per connection, one connection after another, until `deadline`.
+void RunFresh(const std::string& address, absl::Time deadline, ReplyShape shape,
+              const NextRequest& next, ConnectionResult* result) {
+  std::string out;
+  char buffer[1 << 16];
+  while (absl::Now() < deadline) {
+    out.clear();
+    if (!next(&out, result)) break;
+    ++result->sent;
+    int fd = Connect(address);
+    if (fd < 0) {
+      ++result->broken;
+      absl::SleepFor(absl::Milliseconds(1));  // a refused connect must not spin
+      continue;
+    }
+    ReplyCounter counter(shape);
+    bool answered = false;
+    if (WriteAll(fd, out)) {
+      ssize_t r;
+      while (!answered && (r = read(fd, buffer, sizeof(buffer))) > 0) {
+        answered = counter.Feed(absl::string_view(buffer, r)) > 0;
+      }
+    }
+    close(fd);
+    if (!answered) ++result->broken;
+    AddCounts(counter, result);
+  }
+}
+
+struct PhaseResult {
+  std::vector<ConnectionResult> connections;
+  ConnectionResult total;
+  double seconds = 0;
+};
+
+// Runs `connections` connection threads, pipelined or fresh; `make_next(i)` makes the request
+// source of thread i.
+PhaseResult RunPhase(const std::string& address, int connections, int window, bool fresh,
+                     absl::Time deadline, ReplyShape shape,
+                     const std::function<NextRequest(int)>& make_next) {
+  PhaseResult phase;
+  phase.connections.resize(connections);
+  std::vector<NextRequest> sources;
+  for (int i = 0; i < connections; ++i) sources.push_back(make_next(i));
+  std::vector<std::thread> threads;
+  absl::Time start = absl::Now();
+  for (int i = 0; i < connections; ++i) {
+    ConnectionResult* result = &phase.connections[i];
+    const NextRequest* next = &sources[i];
+    threads.emplace_back([&, result, next] {
+      if (fresh)
+        RunFresh(address, deadline, shape, *next, result);
+      else
+        RunPipelined(address, window, deadline, shape, *next, result);
+    });
+  }
+  for (auto& t : threads) t.join();
+  phase.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  for (const auto& r : phase.connections) {
+    phase.total.sent += r.sent;
+    phase.total.ok += r.ok;
+    phase.total.bad += r.bad;
+    phase.total.places += r.places;
+    phase.total.broken += r.broken;
+  }
+  return phase;
+}
+
+// The place of bench client k among `places` places when there are `clients` clients: spread
+// evenly over the table (every place once when there are more clients than places).
+size_t PlaceOfClient(uint64_t k, uint64_t clients, uint64_t places) {
+  return clients <= places ? static_cast<size_t>(k * places / clients)
+                           : static_cast<size_t>(k % places);
+}
+
+std::string ClientOfPoint(uint64_t k) { return absl::StrCat("bench-point-", k); }
+
+// "+34.068930-118.445127", with leading zeros so each part reads as decimal degrees.
+std::string Iso6709(double latitude, double longitude) {
+  return absl::StrFormat("%+010.6f%+011.6f", latitude, longitude);
+}
+
+std::string Resp(const std::vector<std::string>& args) {
+  std::string out = absl::StrCat("*", args.size(), "\r\n");
+  for (const std::string& a : args) absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
+  return out;
+}
+
+// Writes every place as "GEOADD places <lng> <lat> <member>" in Redis' protocol (for
+// `redis-cli --pipe`); prints how many places and query members there are.
+bool WriteRedisPlaces(const herd::places::GeoNamesTable& table, int clients,
+                      const std::string& path) {
+  const uint64_t n = table.places.size();
+  const uint64_t members = std::min<uint64_t>(clients, n);
+  std::vector<int64_t> member_of(n, -1);
+  for (uint64_t k = 0; k < members; ++k) member_of[PlaceOfClient(k, clients, n)] = k;
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "herd-bench: cannot write %s\n", path.c_str());
+    return false;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    const auto& place = table.places[i];
+    std::string member =
+        member_of[i] >= 0 ? absl::StrFormat("%012d", member_of[i]) : absl::StrCat("row-", i);
+    std::string command = Resp({"GEOADD", "places", absl::StrFormat("%.6f", place.longitude),
+                                absl::StrFormat("%.6f", place.latitude), member});
+    std::fwrite(command.data(), 1, command.size(), f);
+  }
+  bool ok = std::fclose(f) == 0;
+  std::printf("redis-places: places=%llu members=%llu file=%s\n",
+              static_cast<unsigned long long>(n), static_cast<unsigned long long>(members),
+              path.c_str());
+  return ok;
+}
+
+// Waits (at most `timeout`) until every node answers GetStatus and one IAMAT through the
+// gateway is answered "AT": a node loading its places data is not serving yet, and the gateway
+// answers "?" for a node it cannot reach.
+bool WaitUntilServing(
+    const std::map<std::string, std::unique_ptr<herd::v1::LocationService::Stub>>& stubs,
+    const std::string& address, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (const auto& [name, stub] : stubs) {
+    for (;;) {
+      herd::v1::NodeStatus status;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+      if (stub->GetStatus(&context, herd::v1::GetStatusRequest(), &status).ok()) break;
+      if (absl::Now() >= deadline) return false;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  for (int attempt = 0; absl::Now() < deadline; ++attempt) {
+    ReplyCounter counter(ReplyShape::kIamat);
+    int fd = Connect(address);
+    if (fd >= 0) {
+      std::string probe = absl::StrCat("IAMAT bench-probe +0+0 ", absl::ToUnixSeconds(absl::Now()),
+                                       ".", 100000000 + attempt, "\n");
+      char buffer[4096];
+      ssize_t r;
+      if (WriteAll(fd, probe)) {
+        while (counter.ok() + counter.bad() == 0 && (r = read(fd, buffer, sizeof(buffer))) > 0) {
+          counter.Feed(absl::string_view(buffer, r));
+        }
+      }
+      close(fd);
+      if (counter.ok() == 1) return true;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -219,6 +428,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "herd-bench: no node %s in the config\n", o.node.c_str());
     return 2;
   }
+
+  // The bench clients' points are GeoNames places, the same data the herd answers WHATSAT from.
+  herd::places::GeoNamesTable table;
+  if (o.mode != Mode::kIamat || !o.redis_places_file.empty()) {
+    if (!config->proto().places().has_geonames()) {
+      std::fprintf(stderr, "herd-bench: --mode %s needs a config with GeoNames places\n",
+                   ModeName(o.mode));
+      return 2;
+    }
+    absl::StatusOr<herd::places::GeoNamesTable> loaded =
+        herd::places::LoadGeoNamesFile(config->proto().places().geonames().data_file());
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "herd-bench: %s\n", std::string(loaded.status().message()).c_str());
+      return 2;
+    }
+    table = *std::move(loaded);
+  }
+  if (!o.redis_places_file.empty())
+    return WriteRedisPlaces(table, o.clients, o.redis_places_file) ? 0 : 1;
+
   std::map<std::string, std::unique_ptr<herd::v1::LocationService::Stub>> stubs;
   for (const auto& node : config->proto().nodes()) {
     // The bench talks to nodes as the gateway does: over TLS with the gateway's certificate when
@@ -233,29 +462,75 @@ int main(int argc, char** argv) {
         security->NodeChannel(node.grpc_address(), node.name(), grpc::ChannelArguments()));
   }
   std::printf("transport: %s\n", config->tls() ? "mutual TLS" : "plain TCP");
+  const std::string& address = entry->text_address();
+  if (!WaitUntilServing(stubs, address, absl::Seconds(60))) {
+    std::fprintf(stderr, "herd-bench: the herd is not serving at %s after 60 s\n", address.c_str());
+    return 1;
+  }
+  const int64_t base_time = absl::ToUnixSeconds(absl::Now());
 
-  // 1. Throughput through the gateway.
-  std::vector<ConnectionResult> results(o.connections);
-  std::vector<std::thread> threads;
-  absl::Time start = absl::Now();
-  absl::Time deadline = start + absl::Seconds(o.seconds);
-  for (int i = 0; i < o.connections; ++i) {
-    threads.emplace_back(RunConnection, std::cref(o), entry->text_address(), i, deadline,
-                         &results[i]);
+  // 1. IAMATs through the gateway: for S seconds, or each point client once.
+  PhaseResult iamats;
+  if (o.mode == Mode::kIamat) {
+    iamats =
+        RunPhase(address, o.connections, o.window, o.fresh, absl::Now() + absl::Seconds(o.seconds),
+                 ReplyShape::kIamat, [&o, base_time](int index) -> NextRequest {
+                   return [&o, base_time, index](std::string* out, ConnectionResult* result) {
+                     // Distinct clients per connection; times strictly increase so every report is
+                     // stored and flooded.
+                     uint64_t n = result->sent;
+                     result->last_client = absl::StrCat("bench-", index, "-", n % o.clients);
+                     result->last_time = absl::StrCat(base_time, ".", 100000000 + n);
+                     absl::StrAppend(out, "IAMAT ", result->last_client, " +34.068930-118.445127 ",
+                                     result->last_time, "\n");
+                     return true;
+                   };
+                 });
+    if (o.fresh) {
+      std::printf(
+          "throughput: %llu IAMAT answered AT in %.2f s = %.0f/s through %s's gateway "
+          "(one request per connection, %d connections at a time); %llu other replies; "
+          "%llu broken connections\n",
+          static_cast<unsigned long long>(iamats.total.ok), iamats.seconds,
+          iamats.total.ok / iamats.seconds, o.node.c_str(), o.connections,
+          static_cast<unsigned long long>(iamats.total.bad),
+          static_cast<unsigned long long>(iamats.total.broken));
+    } else {
+      std::printf(
+          "throughput: %llu IAMAT answered AT in %.2f s = %.0f/s through %s's gateway "
+          "(%d connections, window %d); %llu other replies; %llu broken connections\n",
+          static_cast<unsigned long long>(iamats.total.ok), iamats.seconds,
+          iamats.total.ok / iamats.seconds, o.node.c_str(), o.connections, o.window,
+          static_cast<unsigned long long>(iamats.total.bad),
+          static_cast<unsigned long long>(iamats.total.broken));
+    }
+  } else {
+    std::atomic<uint64_t> next_client{0};
+    const uint64_t clients = o.clients, places = table.places.size();
+    iamats = RunPhase(address, o.connections, o.mode == Mode::kLoad ? o.window : 64, false,
+                      absl::InfiniteFuture(), ReplyShape::kIamat, [&](int) -> NextRequest {
+                        return [&](std::string* out, ConnectionResult* result) {
+                          uint64_t k = next_client++;
+                          if (k >= clients) return false;
+                          const auto& place = table.places[PlaceOfClient(k, clients, places)];
+                          result->last_client = ClientOfPoint(k);
+                          result->last_time = absl::StrCat(base_time, ".", 100000000 + k);
+                          absl::StrAppend(out, "IAMAT ", result->last_client, " ",
+                                          Iso6709(place.latitude, place.longitude), " ",
+                                          result->last_time, "\n");
+                          return true;
+                        };
+                      });
+    std::printf(
+        "load: %llu clients at %llu GeoNames places reported once each, %llu answered AT in "
+        "%.2f s = %.0f/s through %s's gateway; %llu other replies; %llu broken connections\n",
+        static_cast<unsigned long long>(clients),
+        static_cast<unsigned long long>(std::min(clients, places)),
+        static_cast<unsigned long long>(iamats.total.ok), iamats.seconds,
+        iamats.total.ok / iamats.seconds, o.node.c_str(),
+        static_cast<unsigned long long>(iamats.total.bad),
+        static_cast<unsigned long long>(iamats.total.broken));
   }
-  for (auto& t : threads) t.join();
-  double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  uint64_t ok = 0, bad = 0, failed = 0;
-  for (const auto& r : results) {
-    ok += r.ok;
-    bad += r.bad;
-    failed += r.failed;
-  }
-  std::printf(
-      "throughput: %llu IAMAT answered AT in %.2f s = %.0f/s through %s's gateway "
-      "(%d connections, window %d); %llu other replies; %llu broken connections\n",
-      static_cast<unsigned long long>(ok), elapsed, ok / elapsed, o.node.c_str(), o.connections,
-      o.window, static_cast<unsigned long long>(bad), static_cast<unsigned long long>(failed));
 
   // 2. Convergence: every node ends with the same stamps (equal digests and counts), and
   //    each connection's last stamp is among them.
@@ -281,7 +556,7 @@ int main(int argc, char** argv) {
   }
   double converge_ms = absl::ToDoubleMilliseconds(absl::Now() - converge_start);
   int latest = 0, checked = 0;
-  for (const auto& r : results) {
+  for (const auto& r : iamats.connections) {
     if (r.last_client.empty()) continue;
     ++checked;
     herd::v1::GetLocationRequest request;
@@ -297,6 +572,31 @@ int main(int argc, char** argv) {
       "stopped; %d of %d connections' last stamps present\n",
       converged ? "yes" : "NO", config->proto().nodes_size(),
       static_cast<unsigned long long>(stamps), converge_ms, latest, checked);
+
+  // 1b. WHATSATs about random point clients, once every node holds them all.
+  PhaseResult whatsats;
+  if (o.mode == Mode::kWhatsat) {
+    whatsats =
+        RunPhase(address, o.connections, o.window, o.fresh, absl::Now() + absl::Seconds(o.seconds),
+                 ReplyShape::kWhatsat, [&o](int index) -> NextRequest {
+                   auto random = std::make_shared<std::mt19937_64>(index + 1);
+                   return [&o, random](std::string* out, ConnectionResult*) {
+                     uint64_t k = (*random)() % static_cast<uint64_t>(o.clients);
+                     absl::StrAppend(out, "WHATSAT ", ClientOfPoint(k), " 50 20\n");
+                     return true;
+                   };
+                 });
+    std::printf(
+        "whatsat: %llu WHATSAT 50 km / 20 answered (AT line, places JSON, blank line) in %.2f s "
+        "= %.0f/s through %s's gateway (%s%d connections, window %d); %.1f places per "
+        "answer; %llu other replies; %llu broken connections\n",
+        static_cast<unsigned long long>(whatsats.total.ok), whatsats.seconds,
+        whatsats.total.ok / whatsats.seconds, o.node.c_str(),
+        o.fresh ? "one request per connection, " : "", o.connections, o.fresh ? 1 : o.window,
+        whatsats.total.ok ? static_cast<double>(whatsats.total.places) / whatsats.total.ok : 0.0,
+        static_cast<unsigned long long>(whatsats.total.bad),
+        static_cast<unsigned long long>(whatsats.total.broken));
+  }
 
   // 3. Propagation to the farthest node, one marker at a time.
   auto [far, hops] = Farthest(*config, o.node);
@@ -331,5 +631,18 @@ int main(int argc, char** argv) {
         o.node.c_str(), far.c_str(), hops, millis.size(), Percentile(millis, 0.5),
         Percentile(millis, 0.99), Percentile(millis, 1.0));
   }
-  return (failed == 0 && bad == 0 && converged && latest == checked) ? 0 : 1;
+
+  const PhaseResult& measured = o.mode == Mode::kWhatsat ? whatsats : iamats;
+  const uint64_t bad = iamats.total.bad + whatsats.total.bad;
+  const uint64_t broken = iamats.total.broken + whatsats.total.broken;
+  std::printf(
+      "result: mode=%s fresh=%d connections=%d window=%d ok=%llu other=%llu broken=%llu "
+      "seconds=%.3f per_second=%.1f places_per_reply=%.2f converged=%d stamps=%llu\n",
+      ModeName(o.mode), o.fresh ? 1 : 0, o.connections, o.fresh ? 1 : o.window,
+      static_cast<unsigned long long>(measured.total.ok), static_cast<unsigned long long>(bad),
+      static_cast<unsigned long long>(broken), measured.seconds,
+      measured.seconds > 0 ? measured.total.ok / measured.seconds : 0.0,
+      measured.total.ok ? static_cast<double>(measured.total.places) / measured.total.ok : 0.0,
+      converged ? 1 : 0, static_cast<unsigned long long>(stamps));
+  return (broken == 0 && bad == 0 && converged && latest == checked) ? 0 : 1;
 }
