@@ -66,7 +66,10 @@ class PeerMesh : public StampFlooder {
            Options options);
   // Plain TCP, and a validator of the mesh's own made from `config` (in-process tests).
   PeerMesh(std::string self, const HerdConfig& config, StampStore* store, StampAcceptor* acceptor,
-           AsyncLog* log, Options options = Options());
+           AsyncLog* log, Options options);
+  PeerMesh(std::string self, const HerdConfig& config, StampStore* store, StampAcceptor* acceptor,
+           AsyncLog* log)
+      : PeerMesh(std::move(self), config, store, acceptor, log, Options()) {}
   ~PeerMesh() override;
 
   // Starts dialing the links this node opens, and the sync ticker.
