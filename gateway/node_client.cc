@@ -28,7 +28,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const NodeClient::Options& options) {
   // A restarted node is reached again within a quarter of a second: while it is down, lines are
   // answered "?" at once, so the gap a restart leaves should be short.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  // The shortest time one connection attempt is given (gRPC 1.51), not a delay: a refused
+  // connection fails at once; a loaded host needs more than 100 ms for the handshakes.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
   // A restarted container comes back on another address under the same name: look the name up
   // again within a second of losing the connection (gRPC's default waits 30 s between lookups).

@@ -21,7 +21,10 @@ std::shared_ptr<grpc::Channel> PeerChannel(const TransportSecurity& security,
                                            const std::string& address, const std::string& peer) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  // gRPC 1.51 takes this as the shortest time a connection attempt (TCP and TLS handshakes) is
+  // given: at 50 ms a loaded host timed attempts out before they could finish and links stayed
+  // down. A refused connection still fails at once, so a returning peer is found as quickly.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   // A restarted container comes back on another address under the same name: look the name up
   // again within a second of losing the connection (gRPC's default waits 30 s between lookups).

@@ -75,7 +75,7 @@ TEST(DurableHerd, KillingEveryNodeWhileReportsFlowLosesNothingAcknowledged) {
   ASSERT_GT(all_acked.size(), 1000u);
 
   herd.StartAll();
-  ASSERT_TRUE(herd.WaitUntilLinked());
+  ASSERT_TRUE(herd.WaitUntilLinked(absl::Seconds(30)));  // five stores loading at once
   ASSERT_TRUE(herd.WaitUntilConverged(absl::Seconds(30)));
   // Equal digests everywhere, so what one node holds every node holds.
   for (const std::string& name : names) {
