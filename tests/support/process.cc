@@ -38,16 +38,23 @@ TempDir::~TempDir() {
 
 namespace {
 
-bool CanBindLoopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+// Binds `port` on loopback if no socket holds it, and keeps it bound (not listening) for the life
+// of the test process, so no other test process picks it meanwhile; servers still bind it, as
+// the socket allows address reuse once bound and both gRPC and the gateway set SO_REUSEADDR.
+bool ReserveLoopbackPort(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return false;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  return true;  // the descriptor stays open on purpose
 }
 
 // What the kernel picks for a bind to port 0.
@@ -81,7 +88,7 @@ int PickFreePort() {
     std::uniform_int_distribution<int> pick(10000, ephemeral_low - 1);
     for (int attempt = 0; attempt < 100; ++attempt) {
       int port = pick(random);
-      if (CanBindLoopback(port)) return port;
+      if (ReserveLoopbackPort(port)) return port;
     }
   }
   return KernelPickedPort();
