@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "health_probe.grpc.pb.h"
+#include "health.grpc.pb.h"
 #include "herd/v1/peer_service.grpc.pb.h"
 #include "reflection_probe.grpc.pb.h"
 #include "tests/support/test_herd.h"
