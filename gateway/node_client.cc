@@ -58,12 +58,12 @@ NodeClient::NodeClient(Options options)
 NodeClient::~NodeClient() { Shutdown(); }
 
 uint64_t NodeClient::batches_sent() const {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   return batches_sent_;
 }
 
 uint64_t NodeClient::reports_sent() const {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   return reports_sent_;
 }
 
@@ -78,7 +78,7 @@ absl::Status NodeClient::RefusalLocked() const {
 void NodeClient::Report(v1::ReportRequest request, ReportCallback done) {
   absl::Status refusal;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     refusal = RefusalLocked();
     if (refusal.ok()) {
       queue_.push_back(PendingReport{std::move(request), std::move(done),
@@ -131,7 +131,7 @@ void NodeClient::Pump() {
     std::vector<PendingReport> expired;
     std::shared_ptr<BatchCall> call;
     {
-      absl::MutexLock lock(&mu_);
+      herd::MutexLock lock(&mu_);
       call = TakeBatchLocked(&expired);
     }
     for (PendingReport& report : expired) {
@@ -140,8 +140,12 @@ void NodeClient::Pump() {
     if (call == nullptr) return;
     BatchCall* raw = call.get();  // owned by calls_ until CallDone
     call.reset();
+    HandOff(raw);
     stub_->async()->ReportBatch(&raw->context, &raw->request, &raw->response,
-                                [this, raw](grpc::Status status) { FinishBatch(raw, status); });
+                                [this, raw](grpc::Status status) {
+                                  TakeOver(raw);
+                                  FinishBatch(raw, status);
+                                });
   }
 }
 
@@ -166,7 +170,7 @@ void NodeClient::FinishBatch(BatchCall* call, const grpc::Status& status) {
     }
   }
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     --batches_in_flight_;
   }
   Pump();  // the freed slot carries whatever queued up meanwhile
@@ -182,7 +186,7 @@ void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadli
   call->context.set_wait_for_ready(true);
   absl::Status refusal;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     refusal = RefusalLocked();
     if (refusal.ok()) AdoptLocked(call);
   }
@@ -192,8 +196,10 @@ void NodeClient::SearchNearby(v1::SearchNearbyRequest request, absl::Time deadli
   }
   SearchCall* raw = call.get();  // owned by calls_ until CallDone
   call.reset();
+  HandOff(raw);
   stub_->async()->SearchNearby(&raw->context, &raw->request, &raw->response,
                                [this, raw](grpc::Status status) {
+                                 TakeOver(raw);
                                  if (status.ok()) {
                                    raw->done(std::move(raw->response));
                                  } else {
@@ -212,7 +218,7 @@ void NodeClient::AdoptLocked(std::shared_ptr<Call> call) {
 void NodeClient::CallDone(uint64_t id) {
   std::shared_ptr<Call> last;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     auto it = calls_.find(id);
     last = std::move(it->second);
     calls_.erase(it);
@@ -221,19 +227,19 @@ void NodeClient::CallDone(uint64_t id) {
   // if the channel's last reference were dropped here, on a gRPC callback thread, gRPC 1.51 would
   // tear down its callback queue from one of that queue's own threads and abort.
   last.reset();
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   --calls_alive_;
 }
 
 void NodeClient::AddDownListener(DownListener listener) {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   down_listeners_.push_back(std::move(listener));
 }
 
 void NodeClient::FailAll(std::deque<PendingReport> queued, const absl::Status& error) {
   std::vector<std::shared_ptr<Call>> in_flight;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     for (auto& [id, call] : calls_) in_flight.push_back(call);
   }
   for (PendingReport& report : queued) report.done(error);
@@ -252,7 +258,7 @@ void NodeClient::WatchChannel() {
     std::deque<PendingReport> queued;
     std::vector<DownListener> listeners;
     {
-      absl::MutexLock lock(&mu_);
+      herd::MutexLock lock(&mu_);
       if (shut_down_) return;
       reachability_.Observe(state, now);
       down = reachability_.Down(now);
@@ -278,13 +284,13 @@ void NodeClient::WatchChannel() {
 void NodeClient::Shutdown() {
   std::deque<PendingReport> queued;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     shut_down_ = true;
     queued.swap(queue_);
   }
   if (watcher_.joinable() && watcher_.get_id() != std::this_thread::get_id()) watcher_.join();
   FailAll(std::move(queued), ShuttingDown());
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   // Cancelled calls complete promptly; the bound only guards against a stuck library.
   mu_.AwaitWithTimeout(absl::Condition(
                            +[](int* alive) { return *alive == 0; }, &calls_alive_),

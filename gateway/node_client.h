@@ -15,10 +15,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/node_reachability.h"
 #include "herd/v1/location_service.grpc.pb.h"
+#include "services/core/mutex.h"
 #include "services/core/transport_security.h"
 
 namespace herd::gateway {
@@ -125,7 +125,7 @@ class NodeClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::LocationService::Stub> stub_;
 
-  mutable absl::Mutex mu_;
+  mutable herd::Mutex mu_;
   std::deque<PendingReport> queue_ ABSL_GUARDED_BY(mu_);
   int batches_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   // Every call in flight, by id, so Shutdown can cancel them.

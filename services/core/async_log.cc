@@ -52,7 +52,7 @@ AsyncLog::AsyncLog(std::FILE* file, std::string path, const Options& options)
 
 AsyncLog::~AsyncLog() {
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     stopping_ = true;
   }
   writer_.join();
@@ -141,7 +141,7 @@ void AsyncLog::Append(absl::string_view line) {
   char timestamp[40];
   const size_t timestamp_size = FormatTimestamp(absl::Now(), timestamp);
   // Straight into the shared buffer: no per-line allocation on the data path.
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   if (pending_.size() + timestamp_size + line.size() + 1 > options_.max_pending_bytes) {
     ++dropped_;
     return;
@@ -152,7 +152,7 @@ void AsyncLog::Append(absl::string_view line) {
 }
 
 void AsyncLog::Flush() {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   // One whole writer cycle that starts after this point covers everything written before it.
   const uint64_t target = written_seq_ + 1;
   ++flush_requests_;
@@ -164,7 +164,7 @@ void AsyncLog::Flush() {
 }
 
 void AsyncLog::Reopen() {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   reopen_requested_ = true;
 }
 
@@ -174,7 +174,7 @@ void AsyncLog::WriterLoop() {
     uint64_t dropped = 0;
     bool stop, reopen;
     {
-      absl::MutexLock lock(&mu_);
+      herd::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(this, &AsyncLog::HasWork), absl::Milliseconds(200));
       flush_requests_ = 0;
       batch.swap(pending_);
@@ -195,7 +195,7 @@ void AsyncLog::WriterLoop() {
     if (file_ != nullptr) std::fflush(file_);
     batch.clear();
     {
-      absl::MutexLock lock(&mu_);
+      herd::MutexLock lock(&mu_);
       flushed_seq_ = written_seq_;
     }
     if (stop) return;

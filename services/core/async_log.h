@@ -12,7 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "services/core/mutex.h"
 
 namespace herd {
 
@@ -88,7 +88,7 @@ class AsyncLog {
   std::FILE* file_;
   uint64_t file_bytes_ = 0;
 
-  absl::Mutex mu_;
+  herd::Mutex mu_;
   std::string pending_ ABSL_GUARDED_BY(mu_);
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t written_seq_ ABSL_GUARDED_BY(mu_) = 0;  // batches handed to the writer

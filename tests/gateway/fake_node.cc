@@ -27,10 +27,15 @@ FakeNode::FakeNode(std::string name, int port)
   address_ = absl::StrCat("127.0.0.1:", selected);
 }
 
-FakeNode::~FakeNode() { server_->Shutdown(std::chrono::system_clock::now()); }
+FakeNode::~FakeNode() {
+  server_->Shutdown(std::chrono::system_clock::now());
+  // Handlers have returned; taking the lock once orders their last writes before the members'
+  // destruction where ThreadSanitizer can see it (gRPC's own shutdown sync is invisible to it).
+  herd::MutexLock lock(&mu_);
+}
 
 void FakeNode::Store(const v1::ReportRequest& request, v1::ReportResult* result) {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   Instant received = receive_time_.value_or(Now());
   absl::StatusOr<v1::LocationStamp> stamp =
       MakeStamp(request.client_id(), request.location(), request.client_time(), name_, received);
@@ -65,7 +70,7 @@ grpc::Status FakeNode::ReportBatch(grpc::ServerContext*, const v1::ReportBatchRe
   }
   absl::Duration delay;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     delay = report_delay_;
   }
   absl::SleepFor(delay);
@@ -75,7 +80,7 @@ grpc::Status FakeNode::ReportBatch(grpc::ServerContext*, const v1::ReportBatchRe
 
 grpc::Status FakeNode::GetLocation(grpc::ServerContext*, const v1::GetLocationRequest* request,
                                    v1::LocationStamp* response) {
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   auto it = stamps_.find(request->client_id());
   if (it == stamps_.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown client");
   *response = it->second;
@@ -87,12 +92,12 @@ grpc::Status FakeNode::SearchNearby(grpc::ServerContext*, const v1::SearchNearby
   ++search_calls_;
   absl::Duration delay;
   {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     last_search_ = *request;
     delay = search_delay_;
   }
   absl::SleepFor(delay);
-  absl::MutexLock lock(&mu_);
+  herd::MutexLock lock(&mu_);
   auto it = stamps_.find(request->client_id());
   if (it == stamps_.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown client");
   *response->mutable_stamp() = it->second;

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "herd/v1/location_service.grpc.pb.h"
 #include "services/core/exact_time.h"
+#include "services/core/mutex.h"
 
 namespace herd::testing {
 
@@ -30,19 +30,19 @@ class FakeNode final : public v1::LocationService::Service {
   const std::string& address() const { return address_; }
 
   void set_receive_time(std::optional<Instant> t) {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     receive_time_ = t;
   }
   void set_report_delay(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     report_delay_ = d;
   }
   void set_search_delay(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     search_delay_ = d;
   }
   void set_places_json(std::string json) {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     places_json_ = std::move(json);
   }
 
@@ -51,7 +51,7 @@ class FakeNode final : public v1::LocationService::Service {
   int largest_batch() const { return largest_batch_.load(); }
   int search_calls() const { return search_calls_.load(); }
   v1::SearchNearbyRequest last_search() const {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     return last_search_;
   }
 
@@ -70,7 +70,7 @@ class FakeNode final : public v1::LocationService::Service {
   const std::string name_;
   std::string address_;
   std::unique_ptr<grpc::Server> server_;
-  mutable absl::Mutex mu_;
+  mutable herd::Mutex mu_;
   std::optional<Instant> receive_time_ ABSL_GUARDED_BY(mu_);
   absl::Duration report_delay_ ABSL_GUARDED_BY(mu_);
   absl::Duration search_delay_ ABSL_GUARDED_BY(mu_);

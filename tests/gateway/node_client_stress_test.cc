@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gateway/node_client.h"
 #include "gtest/gtest.h"
+#include "services/core/mutex.h"
 #include "tests/gateway/fake_node.h"
 #include "tests/support/process.h"
 
@@ -33,38 +33,38 @@ class Ledger {
  public:
   // Returns a slot for one more request.
   int Open() {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     answers_.push_back(0);
     return static_cast<int>(answers_.size()) - 1;
   }
   void Answer(int slot, bool ok) {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     if (++answers_[slot] > 1) ++duplicates_;
     (ok ? ok_ : failed_)++;
   }
   int opened() {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     return static_cast<int>(answers_.size());
   }
   int answered() {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     return ok_ + failed_;
   }
   int ok() {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     return ok_;
   }
   int failed() {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     return failed_;
   }
   int duplicates() {
-    absl::MutexLock lock(&mu_);
+    herd::MutexLock lock(&mu_);
     return duplicates_;
   }
 
  private:
-  absl::Mutex mu_;
+  herd::Mutex mu_;
   std::vector<int> answers_ ABSL_GUARDED_BY(mu_);
   int ok_ ABSL_GUARDED_BY(mu_) = 0;
   int failed_ ABSL_GUARDED_BY(mu_) = 0;

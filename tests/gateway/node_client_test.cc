@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "services/core/mutex.h"
 #include "tests/gateway/fake_node.h"
 #include "tests/gateway/gateway_harness.h"
 
@@ -30,20 +30,20 @@ v1::ReportRequest Report(int i) {
 
 // Counts callbacks; fails the test if any request is answered twice.
 struct Results {
-  absl::Mutex mu;
+  herd::Mutex mu;
   std::vector<int> answers;  // per request: how many callbacks
   int ok = 0;
   int failed = 0;
 
   explicit Results(int n) : answers(n, 0) {}
   void Record(int i, bool success) {
-    absl::MutexLock lock(&mu);
+    herd::MutexLock lock(&mu);
     ++answers[i];
     EXPECT_EQ(answers[i], 1) << "request " << i << " answered twice";
     (success ? ok : failed)++;
   }
   int total() {
-    absl::MutexLock lock(&mu);
+    herd::MutexLock lock(&mu);
     return ok + failed;
   }
 };
@@ -144,7 +144,7 @@ TEST(NodeClientTest, NodeDownFailsThenReconnects) {
         client.Report(Report(++attempts),
                       [up](absl::StatusOr<v1::ReportResponse> r) { up->Record(0, r.ok()); });
         Eventually([&] { return up->total() == 1; }, absl::Seconds(2));
-        absl::MutexLock lock(&up->mu);
+        herd::MutexLock lock(&up->mu);
         return up->ok == 1;
       },
       absl::Seconds(5)))
