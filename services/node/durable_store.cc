@@ -1,6 +1,7 @@
 #include "services/node/durable_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -84,6 +85,12 @@ absl::StatusOr<std::unique_ptr<DurableStore>> DurableStore::Open(const std::stri
   options.paranoid_checks = true;
   options.merge_operator = std::make_shared<NewerStampWins>();
   options.IncreaseParallelism(2);
+  // The store is written, not read, while the node runs (stamps are served from memory and read
+  // back only at start): an append-only memtable, sorted once when flushed, takes catch-up and
+  // report batches several times faster than the default skip list, whose inserts dominated an
+  // empty node's catch-up.
+  options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  options.allow_concurrent_memtable_write = false;  // not supported by that memtable
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
   if (!status.ok()) {
