@@ -234,13 +234,15 @@ tls_checks() {
   say "TLS: plain-text gRPC refused at every node, herd-probe over TLS healthy in and out"
 }
 
-# Every node's log says it listens with TLS, and none warns of a plain-text port. LOGS prints
-# the herd's log lines.
+# Every node's log says it listens with TLS, every gateway's that it reaches its node over TLS,
+# and no node warns of a plain-text port. LOGS: the herd's log lines.
 tls_log_checks() {
   local logs=$1 name
   for name in "${NODES[@]}"; do
     grep -q "node $name listening on 0.0.0.0:12100 (port 12100, TLS" <<<"$logs" ||
       fail "$name's log does not say it listens with TLS"
+    grep -q "gateway for $name listening on 0.0.0.0:12000, node at ${name,,}:12100 over TLS;" \
+      <<<"$logs" || fail "the gateway for $name does not say it reaches its node over TLS"
   done
   ! grep -q 'WARNING.*WITHOUT TLS' <<<"$logs" || fail "a node warns that it runs without TLS"
 }
@@ -307,7 +309,7 @@ compose_phase() {
     fail "compose logs lack Welsh's start-up line"
   grep -q 'herd-gateway: Hands text on 0.0.0.0:12000' <<<"$logs" ||
     fail "compose logs lack the Hands gateway's start-up line"
-  tls_log_checks "$(compose exec -T hands sh -c 'cat /var/log/herd/[A-Z]*.log')"
+  tls_log_checks "$(compose exec -T hands sh -c 'cat /var/log/herd/*.log')"
   local files
   files=$(compose exec -T hands ls /var/log/herd) || fail "cannot list the log volume"
   for file in Goloman.log Hands.log Welsh.log gateway-Hands.log gateway-Welsh.log; do
@@ -379,7 +381,7 @@ swarm_phase() {
     fail "the stack did not make its 21 secrets (CA, node and gateway certificates and keys)"
   herd_checks swarm_kill_goloman swarm_revive_goloman
   tls_checks swarm_container
-  tls_log_checks "$(docker exec "$(swarm_container hands)" sh -c 'cat /var/log/herd/[A-Z]*.log')"
+  tls_log_checks "$(docker exec "$(swarm_container hands)" sh -c 'cat /var/log/herd/*.log')"
   docker service logs "${PROJECT}_welsh" 2>&1 | grep -q 'herd-node Welsh: gRPC on 0.0.0.0:12100' ||
     fail "service logs lack Welsh's start-up line"
   stack_remove
