@@ -12,8 +12,8 @@ namespace herd::probe {
 namespace {
 
 // One short-lived channel per check; the deadline bounds connecting too.
-std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> Connect(const NodeTarget& target) {
+  return target.security.NodeChannel(target.address, target.node, grpc::ChannelArguments());
 }
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
@@ -27,8 +27,9 @@ absl::Status Failed(const std::string& address, const grpc::Status& status) {
 
 }  // namespace
 
-absl::Status CheckHealth(const std::string& address, absl::Duration timeout) {
-  auto stub = grpc::health::v1::Health::NewStub(Connect(address));
+absl::Status CheckHealth(const NodeTarget& target, absl::Duration timeout) {
+  const std::string& address = target.address;
+  auto stub = grpc::health::v1::Health::NewStub(Connect(target));
   grpc::ClientContext context;
   SetDeadline(&context, timeout);
   grpc::health::v1::HealthCheckRequest request;
@@ -43,8 +44,9 @@ absl::Status CheckHealth(const std::string& address, absl::Duration timeout) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::NodeStatus> GetNodeStatus(const std::string& address, absl::Duration timeout) {
-  auto stub = v1::LocationService::NewStub(Connect(address));
+absl::StatusOr<v1::NodeStatus> GetNodeStatus(const NodeTarget& target, absl::Duration timeout) {
+  const std::string& address = target.address;
+  auto stub = v1::LocationService::NewStub(Connect(target));
   grpc::ClientContext context;
   SetDeadline(&context, timeout);
   v1::NodeStatus response;

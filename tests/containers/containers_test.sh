@@ -4,6 +4,12 @@
 # WHATSAT at Welsh three hops away; Goloman's container killed, traffic still flows around it;
 # Goloman back, it catches up (every node ends with the same store digest); the logs show each
 # process's start-up line; taking the herd down leaves no container, network or volume.
+# Both run with mutual TLS: the certificates are made by `deploy/herd compose` (into a temporary
+# $HERD_CERTS) and reach the containers as read-only bind mounts (compose) and as swarm secrets
+# (stack); a plain-text gRPC call to a node's published port fails, herd-probe over TLS (as the
+# node) succeeds and the engine reports every node healthy (its healthcheck is herd-probe over
+# TLS), every node logs that it listens with TLS and none warns of a plain-text port, and the
+# text protocol through the gateways (which reach their nodes over TLS) floods to every node.
 #
 #   containers_test.sh PROBE_DIR      (the directory holding herd-probe)
 #
@@ -21,6 +27,13 @@ NODES=(Goloman Hands Holiday Welsh Wilkes) # node i: text port 12000+i, gRPC por
 HANDS_TEXT=12001
 WELSH_TEXT=12003
 GOLOMAN_GRPC=12100
+# The certificates the herd under test uses: a temporary directory (made in main) that
+# deploy/herd compose fills in the compose phase; swarm secrets named for this run, so that they
+# cannot clash with another stack's.
+HERD_CERTS=
+HERD_CERTS_VERSION=test$$
+HERD_CA_VERSION=test$$
+export HERD_CERTS HERD_CERTS_VERSION HERD_CA_VERSION
 
 say() { printf 'containers-test: %s\n' "$*" >&2; }
 fail() {
@@ -143,6 +156,14 @@ await_whatsat() {
   fail "WHATSAT $client at port $port never answered with \"$at_line\" (last: $(head -n 2 <<<"$reply"))"
 }
 
+# herd-probe over TLS as node NAME (its certificate; the callee must prove to be NAME).
+probe_as() {
+  local name=$1
+  shift
+  "$PROBE" --ca "$HERD_CERTS/ca.pem" --cert "$HERD_CERTS/node-$name.pem" \
+    --key "$HERD_CERTS/node-$name.key" --node "$name" "$@"
+}
+
 all_ports() {
   local i
   for i in "${!NODES[@]}"; do printf '%s %s %s\n' "${NODES[$i]}" $((12000 + i)) $((12100 + i)); done
@@ -152,7 +173,8 @@ all_ports() {
 await_herd_healthy() {
   local name text grpc deadline=$((SECONDS + $1))
   while read -r name text grpc; do
-    until "$PROBE" --timeout-ms 1000 health "127.0.0.1:$grpc" text "127.0.0.1:$text" 2>/dev/null; do
+    until probe_as "$name" --timeout-ms 1000 health "127.0.0.1:$grpc" text "127.0.0.1:$text" \
+      2>/dev/null; do
       [ $SECONDS -lt $deadline ] || fail "$name (text $text, gRPC $grpc) did not become healthy"
       sleep 1
     done
@@ -174,7 +196,7 @@ await_converged() {
   local expected=$1 deadline=$((SECONDS + 60)) statuses name text grpc
   while :; do
     statuses=$(while read -r name text grpc; do
-      "$PROBE" status "127.0.0.1:$grpc" 2>&1 || true
+      probe_as "$name" status "127.0.0.1:$grpc" 2>&1 || true
     done < <(all_ports))
     if [ "$(awk -v n="$expected" '$2 == n {print $3}' <<<"$statuses" | sort -u | wc -l)" -eq 1 ] &&
       [ "$(awk -v n="$expected" '$2 == n' <<<"$statuses" | wc -l)" -eq ${#NODES[@]} ]; then
@@ -186,6 +208,45 @@ await_converged() {
   done
 }
 
+# TLS is on: at every node's published gRPC port a plain-text call fails while one over TLS
+# succeeds, and another node's name is not accepted for it (dialers check who answers); the
+# engine reports every node's container healthy (its healthcheck is herd-probe over TLS).
+# CONTAINER_OF NAME prints the container id of node NAME (lower-case service name).
+tls_checks() {
+  local container_of=$1 name text grpc container health deadline
+  while read -r name text grpc; do
+    ! "$PROBE" --timeout-ms 3000 health "127.0.0.1:$grpc" 2>/dev/null ||
+      fail "$name answers a plain-text gRPC call on port $grpc: TLS is off"
+    probe_as "$name" --timeout-ms 3000 health "127.0.0.1:$grpc" ||
+      fail "$name does not answer herd-probe over TLS on port $grpc"
+    ! "$PROBE" --timeout-ms 3000 --ca "$HERD_CERTS/ca.pem" --node Nobody \
+      health "127.0.0.1:$grpc" 2>/dev/null ||
+      fail "a TLS dialer expecting node Nobody was answered at $name's port $grpc"
+    deadline=$((SECONDS + 120))
+    while :; do
+      container=$($container_of "${name,,}")
+      health=$(docker inspect -f '{{.State.Health.Status}}' "$container" 2>/dev/null || true)
+      [ "$health" != healthy ] || break
+      [ $SECONDS -lt $deadline ] || fail "the engine reports $name's container \"$health\""
+      sleep 1
+    done
+  done < <(all_ports)
+  say "TLS: plain-text gRPC refused at every node, herd-probe over TLS healthy in and out"
+}
+
+# Every node's log says it listens with TLS, every gateway's that it reaches its node over TLS,
+# and no node warns of a plain-text port. LOGS: the herd's log lines.
+tls_log_checks() {
+  local logs=$1 name
+  for name in "${NODES[@]}"; do
+    grep -q "node $name listening on 0.0.0.0:12100 (port 12100, TLS" <<<"$logs" ||
+      fail "$name's log does not say it listens with TLS"
+    grep -q "gateway for $name listening on 0.0.0.0:12000, node at ${name,,}:12100 over TLS;" \
+      <<<"$logs" || fail "the gateway for $name does not say it reaches its node over TLS"
+  done
+  ! grep -q 'WARNING.*WITHOUT TLS' <<<"$logs" || fail "a node warns that it runs without TLS"
+}
+
 # The checks, under compose or swarm; KILL and REVIVE act on Goloman's container.
 herd_checks() {
   local kill=$1 revive=$2 run=$$-$RANDOM at
@@ -194,10 +255,11 @@ herd_checks() {
   [[ $at == "AT Hands "* ]] || fail "IAMAT at Hands answered \"$at\""
   await_whatsat $WELSH_TEXT "kiwi-$run" "$at"
   say "IAMAT at Hands is seen by WHATSAT at Welsh, three hops away"
+  await_converged 1
 
   $kill
   local deadline=$((SECONDS + 20))
-  while "$PROBE" --timeout-ms 500 health "127.0.0.1:$GOLOMAN_GRPC" 2>/dev/null; do
+  while probe_as Goloman --timeout-ms 500 health "127.0.0.1:$GOLOMAN_GRPC" 2>/dev/null; do
     [ $SECONDS -lt $deadline ] || fail "Goloman still answers after its container was killed"
     sleep 0.2
   done
@@ -215,13 +277,15 @@ herd_checks() {
 
 COMPOSE=()
 compose() { "${COMPOSE[@]}" -p "$PROJECT" -f "$ROOT/deploy/docker-compose.yml" "$@"; }
-compose_kill_goloman() { docker kill "$(compose ps -q goloman)" >/dev/null; }
+compose_container() { compose ps -q "$1"; }
+compose_kill_goloman() { docker kill "$(compose_container goloman)" >/dev/null; }
 compose_revive_goloman() { compose start goloman >/dev/null 2>&1; }
 
 left_behind() { # LABEL=VALUE: containers, networks and volumes still carrying it
   docker ps -aq --filter "label=$1"
   docker network ls -q --filter "label=$1"
   docker volume ls -q --filter "label=$1"
+  docker secret ls -q --filter "label=$1" 2>/dev/null || true
 }
 
 compose_phase() {
@@ -233,14 +297,19 @@ compose_phase() {
     fail "neither docker-compose nor docker compose"
   fi
   say "compose: ${COMPOSE[*]} ($("${COMPOSE[@]}" version --short 2>/dev/null || true))"
-  compose up -d >&2 || fail "compose up failed"
+  # Through deploy/herd: it makes the certificates ($HERD_CERTS is empty) before compose up.
+  "$ROOT/deploy/herd" compose -p "$PROJECT" up -d >&2 || fail "deploy/herd compose up failed"
+  [ -s "$HERD_CERTS/ca.pem" ] && [ -s "$HERD_CERTS/node-Goloman.key" ] &&
+    [ -s "$HERD_CERTS/gateway-Welsh.pem" ] || fail "deploy/herd compose made no certificates"
   herd_checks compose_kill_goloman compose_revive_goloman
+  tls_checks compose_container
   local logs
   logs=$(compose logs --no-color 2>&1)
   grep -q 'herd-node Welsh: gRPC on 0.0.0.0:12100' <<<"$logs" ||
     fail "compose logs lack Welsh's start-up line"
   grep -q 'herd-gateway: Hands text on 0.0.0.0:12000' <<<"$logs" ||
     fail "compose logs lack the Hands gateway's start-up line"
+  tls_log_checks "$(compose exec -T hands sh -c 'cat /var/log/herd/*.log')"
   local files
   files=$(compose exec -T hands ls /var/log/herd) || fail "cannot list the log volume"
   for file in Goloman.log Hands.log Welsh.log gateway-Hands.log gateway-Welsh.log; do
@@ -258,7 +327,9 @@ compose_phase() {
 MADE_SWARM=
 MADE_GWBRIDGE=
 ADDED_LABELS=()
-swarm_container() { docker ps -q --filter "label=com.docker.swarm.service.name=${PROJECT}_$1"; }
+swarm_container() {
+  docker ps -q --filter "label=com.docker.swarm.service.name=${PROJECT}_$1" | head -n 1
+}
 swarm_kill_goloman() { docker kill "$(swarm_container goloman)" >/dev/null; }
 # The orchestrator restarts the task itself (restart_policy), after its delay.
 swarm_revive_goloman() { :; }
@@ -271,6 +342,11 @@ stack_remove() {
     [ $SECONDS -lt $deadline ] || break
     sleep 1
   done
+  # Secrets still referenced while the services went away.
+  local secrets
+  secrets=$(docker secret ls -q --filter "label=com.docker.stack.namespace=$PROJECT" 2>/dev/null || true)
+  # shellcheck disable=SC2086
+  [ -z "$secrets" ] || docker secret rm $secrets >/dev/null 2>&1 || true
   # A stack never removes its volumes.
   local volumes
   volumes=$(docker volume ls -q --filter "label=com.docker.stack.namespace=$PROJECT")
@@ -299,9 +375,13 @@ swarm_phase() {
       ADDED_LABELS+=("herd.$label")
     fi
   done
-  docker stack deploy -c "$ROOT/deploy/herd-stack.yml" -c "$ROOT/deploy/herd-stack.placement.yml" \
-    "$PROJECT" >&2 || fail "docker stack deploy failed"
+  # Through deploy/herd: the certificates of the compose phase become this run's swarm secrets.
+  "$ROOT/deploy/herd" stack --placement "$PROJECT" >&2 || fail "deploy/herd stack failed"
+  [ "$(docker secret ls -q --filter "label=com.docker.stack.namespace=$PROJECT" | wc -l)" -eq 21 ] ||
+    fail "the stack did not make its 21 secrets (CA, node and gateway certificates and keys)"
   herd_checks swarm_kill_goloman swarm_revive_goloman
+  tls_checks swarm_container
+  tls_log_checks "$(docker exec "$(swarm_container hands)" sh -c 'cat /var/log/herd/*.log')"
   docker service logs "${PROJECT}_welsh" 2>&1 | grep -q 'herd-node Welsh: gRPC on 0.0.0.0:12100' ||
     fail "service logs lack Welsh's start-up line"
   stack_remove
@@ -354,6 +434,7 @@ cleanup() {
     fi
   fi
   stop_dockerd
+  [ -z "$HERD_CERTS" ] || rm -rf "$HERD_CERTS"
   exit $status
 }
 
@@ -363,6 +444,7 @@ main() {
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  HERD_CERTS=$(mktemp -d "${TMPDIR:-/tmp}/herd-container-certs.XXXXXX")
   phase=$SECONDS
   "$ROOT/deploy/herd" image >&2 || fail "deploy/herd image failed"
   say "image ready in $((SECONDS - phase)) s"
