@@ -371,5 +371,42 @@ TEST(Herdctl, ASilentNodeCannotMakeItHang) {
   close(fd);
 }
 
+// A herd with TLS: herdctl trusts the config's CA and checks each node's name; a bare --address
+// needs --ca and --node; a plain herdctl (no CA) cannot talk to it.
+TEST(Herdctl, TalksToATlsHerdWithItsCa) {
+  TestHerd herd({"Alpha", "Bravo"}, {{"Alpha", "Bravo"}}, "", 0, testing::Transport::kTls);
+  StartAnswering(herd, {"Alpha", "Bravo"});
+  ASSERT_TRUE(herd.WaitUntilLinked());
+
+  CtlRun status = Herdctl(herd.dir(), {"--config", herd.config_path(), "status"});
+  EXPECT_EQ(status.exit_code, 0) << Describe(status);
+  CtlRun report = Herdctl(herd.dir(), {"--config", herd.config_path(), "--node", "Bravo", "report",
+                                       "tls-client", "+34.068930-118.445127"});
+  EXPECT_EQ(report.exit_code, 0) << Describe(report);
+
+  const std::string ca = absl::StrCat(herd.certs_dir(), "/ca.pem");
+  CtlRun direct = Herdctl(herd.dir(), {"--address", herd.grpc_address("Alpha"), "--ca", ca,
+                                       "--node", "Alpha", "get", "tls-client"});
+  EXPECT_EQ(direct.exit_code, 0) << Describe(direct);
+  EXPECT_NE(direct.out.find("tls-client"), std::string::npos) << Describe(direct);
+
+  // The certificate at Alpha's address names Alpha, not Bravo: refused, one line why.
+  CtlRun wrong_name = Herdctl(herd.dir(), {"--address", herd.grpc_address("Alpha"), "--ca", ca,
+                                           "--node", "Bravo", "get", "tls-client"});
+  EXPECT_EQ(wrong_name.exit_code, 1) << Describe(wrong_name);
+  EXPECT_EQ(Lines(wrong_name.err).size(), 1u) << Describe(wrong_name);
+
+  CtlRun plain = Herdctl(herd.dir(), {"--address", herd.grpc_address("Alpha"), "get", "x"});
+  EXPECT_EQ(plain.exit_code, 1) << Describe(plain);
+
+  CtlRun no_name = Herdctl(
+      herd.dir(), {"--address", herd.grpc_address("Alpha"), "--ca", ca, "get", "tls-client"});
+  EXPECT_EQ(no_name.exit_code, 2) << Describe(no_name);
+  CtlRun missing_ca = Herdctl(herd.dir(), {"--address", herd.grpc_address("Alpha"), "--ca",
+                                           "/nonexistent/ca.pem", "--node", "Alpha", "status"});
+  EXPECT_NE(missing_ca.exit_code, 0) << Describe(missing_ca);
+  EXPECT_NE(missing_ca.err.find("/nonexistent/ca.pem"), std::string::npos) << Describe(missing_ca);
+}
+
 }  // namespace
 }  // namespace herd

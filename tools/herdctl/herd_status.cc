@@ -23,7 +23,7 @@ HerdState CollectHerdState(const std::vector<Target>& targets, absl::Duration ti
     calls.emplace_back([&, i] {
       NodeState& node = state.nodes[i];
       node.target = targets[i];
-      auto stub = v1::LocationService::NewStub(MakeNodeChannel(targets[i].address));
+      auto stub = v1::LocationService::NewStub(MakeNodeChannel(targets[i]));
       grpc::ClientContext context;
       SetDeadline(&context, timeout);
       grpc::Status status = stub->GetStatus(&context, v1::GetStatusRequest(), &node.status);

@@ -6,10 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "tools/herdctl/targets.h"
+
 namespace herd::herdctl {
 
-// The one place where herdctl opens a gRPC channel to a node (credentials go here).
-std::shared_ptr<grpc::Channel> MakeNodeChannel(const std::string& grpc_address);
+// The one place where herdctl opens a gRPC channel to a node: plain, or TLS per the target.
+std::shared_ptr<grpc::Channel> MakeNodeChannel(const Target& target);
 
 }  // namespace herd::herdctl
 

@@ -9,7 +9,7 @@ namespace herd::herdctl {
 
 const char kUsage[] =
     "usage: herdctl [--config FILE | --address HOST:PORT] [--node NAME] [--json]\n"
-    "               [--timeout MS] COMMAND [ARGS]\n"
+    "               [--timeout MS] [--ca FILE [--cert FILE --key FILE]] COMMAND [ARGS]\n"
     "commands:\n"
     "  status                             every node: up/down, stamps, digest, linked peers\n"
     "  get CLIENT                         the client's latest stamp\n"
@@ -19,6 +19,9 @@ const char kUsage[] =
     "The config defaults to deploy/herd.json of the source tree herdctl was built from.\n"
     "get/report/near ask --node, or the config's nodes in order until one answers.\n"
     "--timeout: deadline of each call (default 3000 ms). --json: one JSON document per answer.\n"
+    "TLS: a config with \"tls\" is reached over TLS trusting its CA (or --ca FILE); --cert and\n"
+    "--key present a certificate where the herd requires one. With --address, --ca turns TLS on\n"
+    "and --node NAME is the name the node's certificate must carry.\n"
     "Exit status: 0 ok; 1 a node is down or a call failed; 2 bad usage; 3 (status) every node\n"
     "is up but their stores differ.\n";
 
@@ -34,7 +37,8 @@ absl::Status Bad(absl::string_view why) { return absl::InvalidArgumentError(why)
 absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   Options options;
   const std::map<std::string, std::string*> string_flags = {
-      {"--config", &options.config}, {"--address", &options.address}, {"--node", &options.node}};
+      {"--config", &options.config}, {"--address", &options.address}, {"--node", &options.node},
+      {"--ca", &options.ca_file},    {"--cert", &options.cert_file},  {"--key", &options.key_file}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--json") {
@@ -93,8 +97,14 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   if (!options.config.empty() && !options.address.empty()) {
     return Bad("give --config or --address, not both");
   }
-  if (!options.address.empty() && !options.node.empty()) {
+  if (!options.address.empty() && !options.node.empty() && options.ca_file.empty()) {
     return Bad("--node picks a node of the config; with --address there is only one");
+  }
+  if (!options.address.empty() && !options.ca_file.empty() && options.node.empty()) {
+    return Bad("--ca with --address needs --node NAME: the name the node's certificate carries");
+  }
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return Bad("--cert and --key go together");
   }
   if (options.command.empty()) return Bad("no command");
   struct Arity {

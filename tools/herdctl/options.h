@@ -15,6 +15,10 @@ struct Options {
   std::string config;   // --config FILE
   std::string address;  // --address HOST:PORT (instead of a config)
   std::string node;     // --node NAME: the node get/report/near ask
+  // TLS (see kUsage): --ca overrides the config's CA; --cert/--key present a certificate.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
   bool json = false;
   absl::Duration timeout = absl::Seconds(3);   // --timeout MS: deadline of each call
   absl::Duration interval = absl::Seconds(2);  // --interval SECONDS: watch refresh

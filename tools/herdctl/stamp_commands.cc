@@ -63,7 +63,7 @@ Answer AskFirstAnswering(const Options& options, const std::vector<Target>& targ
                          const Call& call) {
   std::vector<std::string> unreachable;
   for (const Target& target : targets) {
-    auto stub = v1::LocationService::NewStub(MakeNodeChannel(target.address));
+    auto stub = v1::LocationService::NewStub(MakeNodeChannel(target));
     grpc::ClientContext context;
     SetDeadline(&context, options.timeout);
     grpc::Status status = call(*stub, &context);

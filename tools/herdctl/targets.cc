@@ -26,14 +26,31 @@ std::string DefaultConfigPath() {
 }
 
 absl::StatusOr<std::vector<Target>> ResolveTargets(const Options& options) {
-  if (!options.address.empty()) return std::vector<Target>{{"", options.address}};
+  if (!options.address.empty()) {
+    Target target{options.node, options.address};
+    if (!options.ca_file.empty()) {
+      absl::StatusOr<TransportSecurity> tls =
+          TransportSecurity::Tls(options.ca_file, options.cert_file, options.key_file);
+      if (!tls.ok()) return tls.status();
+      target.security = *std::move(tls);
+    }
+    return std::vector<Target>{std::move(target)};
+  }
   std::string path = options.config.empty() ? DefaultConfigPath() : options.config;
   absl::StatusOr<HerdConfig> config = HerdConfig::Load(path);
   if (!config.ok()) return config.status();
+  TransportSecurity security = TransportSecurity::Insecure();
+  if (config->tls() || !options.ca_file.empty()) {
+    absl::StatusOr<TransportSecurity> tls = TransportSecurity::Tls(
+        options.ca_file.empty() ? config->proto().tls().ca_file() : options.ca_file,
+        options.cert_file, options.key_file);
+    if (!tls.ok()) return tls.status();
+    security = *std::move(tls);
+  }
   std::vector<Target> targets;
   for (const v1::NodeConfig& node : config->proto().nodes()) {
     if (!options.node.empty() && node.name() != options.node) continue;
-    targets.push_back({node.name(), node.grpc_address()});
+    targets.push_back({node.name(), node.grpc_address(), security});
   }
   if (targets.empty()) {
     return absl::InvalidArgumentError(
