@@ -1,6 +1,7 @@
 """Clients for herd nodes: NodeClient talks to one node, HerdClient to every node of a config."""
 
 import json
+import os
 import time
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -15,15 +16,38 @@ Text = Union[str, bytes]
 DEFAULT_TIMEOUT = 5.0
 
 
-def make_channel(address: str) -> grpc.Channel:
-    """The one place where herd_client opens a channel to a node (credentials go here)."""
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def make_channel(address: str, *, name: str = "", ca_file: Optional[str] = None,
+                 cert_file: Optional[str] = None, key_file: Optional[str] = None) -> grpc.Channel:
+    """The one place where herd_client opens a channel to a node. Plain without `ca_file`; with
+    it, TLS trusting that CA only and requiring the node's certificate to carry `name` (whatever
+    host the address names); `cert_file`/`key_file` present a certificate, for herds that
+    require one from clients."""
     # A node that comes back is reconnected within a second. (Not grpc.min_reconnect_backoff_ms:
     # gRPC also uses it as the connect timeout, and a low one fails handshakes on a busy machine.)
-    return grpc.insecure_channel(address, options=[
+    options = [
         ("grpc.initial_reconnect_backoff_ms", 100),
         ("grpc.max_reconnect_backoff_ms", 1000),
         ("grpc.max_receive_message_length", 16 << 20),
-    ])
+    ]
+    if ca_file is None:
+        if cert_file is not None or key_file is not None:
+            raise ValueError("a client certificate needs ca_file (TLS)")
+        return grpc.insecure_channel(address, options=options)
+    if not name:
+        raise ValueError("TLS needs the node's name: its certificate must carry it")
+    if (cert_file is None) != (key_file is None):
+        raise ValueError("cert_file and key_file go together")
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=_read(ca_file),
+        private_key=_read(key_file) if key_file else None,
+        certificate_chain=_read(cert_file) if cert_file else None)
+    options.append(("grpc.ssl_target_name_override", name))
+    return grpc.secure_channel(address, credentials, options=options)
 
 
 def now_text() -> str:
@@ -62,11 +86,14 @@ class NodeClient:
     """Calls one node. Every call has a deadline (`timeout` seconds, per call overridable) and
     raises a HerdError subclass mapped from the gRPC status code when it fails."""
 
-    def __init__(self, address: str, *, name: str = "", timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, address: str, *, name: str = "", timeout: float = DEFAULT_TIMEOUT,
+                 ca_file: Optional[str] = None, cert_file: Optional[str] = None,
+                 key_file: Optional[str] = None):
         self.address = address
         self.name = name or address
         self.timeout = timeout
-        self._channel = make_channel(address)
+        self._channel = make_channel(address, name=name, ca_file=ca_file, cert_file=cert_file,
+                                     key_file=key_file)
         self._stub = pb_grpc.LocationServiceStub(self._channel)
 
     def close(self) -> None:
@@ -147,19 +174,39 @@ def read_config_nodes(path: str) -> List[Tuple[str, str]]:
     return [(node["name"], node["grpcAddress"]) for node in config.get("nodes", [])]
 
 
+def read_config_ca(path: str) -> Optional[str]:
+    """The CA file of a herd config's "tls" section (relative to the config's directory), or
+    None for a plain herd."""
+    with open(path) as f:
+        config = json.load(f)
+    ca = config.get("tls", {}).get("caFile")
+    if not ca:
+        return None
+    ca = os.path.expanduser(ca)
+    return ca if os.path.isabs(ca) else os.path.join(os.path.dirname(os.path.abspath(path)), ca)
+
+
 class HerdClient:
     """Calls the nodes of a herd. report/report_many/get/near go to the first node that can be
     reached (in config order, or `prefer` first); status asks every node."""
 
-    def __init__(self, nodes: Sequence[Tuple[str, str]], *, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, nodes: Sequence[Tuple[str, str]], *, timeout: float = DEFAULT_TIMEOUT,
+                 ca_file: Optional[str] = None, cert_file: Optional[str] = None,
+                 key_file: Optional[str] = None):
         if not nodes:
             raise ValueError("a herd needs at least one node")
-        self.nodes = {name: NodeClient(address, name=name, timeout=timeout)
+        self.nodes = {name: NodeClient(address, name=name, timeout=timeout, ca_file=ca_file,
+                                       cert_file=cert_file, key_file=key_file)
                       for name, address in nodes}
 
     @classmethod
-    def from_config(cls, path: str, *, timeout: float = DEFAULT_TIMEOUT) -> "HerdClient":
-        return cls(read_config_nodes(path), timeout=timeout)
+    def from_config(cls, path: str, *, timeout: float = DEFAULT_TIMEOUT,
+                    ca_file: Optional[str] = None, cert_file: Optional[str] = None,
+                    key_file: Optional[str] = None) -> "HerdClient":
+        """The config's nodes; over TLS with its CA when it has "tls" (or `ca_file`)."""
+        return cls(read_config_nodes(path), timeout=timeout,
+                   ca_file=ca_file or read_config_ca(path), cert_file=cert_file,
+                   key_file=key_file)
 
     def node(self, name: str) -> NodeClient:
         return self.nodes[name]

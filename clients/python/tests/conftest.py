@@ -49,7 +49,7 @@ def wait_for_port(address: str, timeout: float) -> bool:
 class Herd:
     """Writes a config and runs one herd-node process per node; stop() ends them all."""
 
-    def __init__(self, names, links, places=True):
+    def __init__(self, names, links, places=True, tls=False):
         if not BIN_DIR or not os.path.exists(os.path.join(BIN_DIR, "herd-node")):
             raise RuntimeError("HERD_BIN_DIR must point at the built herd-node")
         self.dir = tempfile.mkdtemp(prefix="herd-pytest-")
@@ -63,6 +63,20 @@ class Herd:
         }
         if places:
             config["places"] = {"geonames": {"dataFile": PLACES_FIXTURE}}
+        self.certs = None
+        if tls:
+            # A development CA and node certificates from the project's own tool.
+            self.certs = os.path.join(self.dir, "certs")
+            subprocess.run([os.path.join(SOURCE_DIR, "deploy", "herd-certs"), self.certs] +
+                           [f"{name}={address}" for name, address in self.addresses.items()],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                           timeout=120)
+            config["tls"] = {"caFile": "certs/ca.pem"}  # relative to the config's directory
+            config["gateway"] = {"certFile": "certs/gateway-gateway.pem",
+                                 "keyFile": "certs/gateway-gateway.key"}
+            for node in config["nodes"]:
+                node["certFile"] = f"certs/node-{node['name']}.pem"
+                node["keyFile"] = f"certs/node-{node['name']}.key"
         self.config_path = os.path.join(self.dir, "herd.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f)

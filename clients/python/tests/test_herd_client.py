@@ -211,3 +211,36 @@ def test_exact_time_and_at_line_text():
                   client_time_text="10.5", client_time=ExactTime(10, 500000000), origin="N",
                   received_at=ExactTime(7, 0))
     assert stamp.at_line == "AT N -3.500000000 c +1+1 10.5"
+
+
+def test_a_tls_herd_is_reached_with_its_ca_and_names_checked():
+    herd = Herd(["Alpha", "Bravo"], [("Alpha", "Bravo")], places=False, tls=True)
+    try:
+        for name in herd.addresses:
+            herd.start(name)
+        with HerdClient.from_config(herd.config_path, timeout=5) as client:
+            result = client.node("Alpha").report("tls-client", "+34.068930-118.445127",
+                                                 "1520023934.918963997")
+            assert result.stored
+            assert wait_until(lambda: _has(client.node("Bravo"), "tls-client"))
+        ca = os.path.join(herd.certs, "ca.pem")
+        # The certificate at Alpha's address names Alpha: expecting Bravo there is refused.
+        with NodeClient(herd.addresses["Alpha"], name="Bravo", ca_file=ca, timeout=3) as wrong:
+            with pytest.raises(HerdUnavailable):
+                wrong.get("tls-client")
+        # A plain channel cannot talk to a TLS node.
+        with NodeClient(herd.addresses["Alpha"], name="Alpha", timeout=3) as plain:
+            with pytest.raises(HerdUnavailable):
+                plain.get("tls-client")
+        with pytest.raises(ValueError):
+            NodeClient(herd.addresses["Alpha"], ca_file=ca)  # no name to check
+    finally:
+        herd.stop_all()
+
+
+def _has(node, client_id):
+    try:
+        node.get(client_id)
+        return True
+    except HerdError:
+        return False
