@@ -246,6 +246,36 @@ TEST_F(MetricsTest, CountersFollowTrafficThroughAGateway) {
   EXPECT_EQ(WaitForGateway("Hands", "herd_gateway_open_connections{" + at + "}",
                            [](double v) { return v == 0; }),
             0);
+  // A client that sends many WHATSATs and reads nothing: once 1 MiB of replies is unsent the
+  // connection stops reading (backpressure), and resumes when the client reads.
+  {
+    constexpr int kSearches = 1500;
+    absl::StatusOr<TextClient> slow = TextClient::Connect(herd_.text_address("Hands"));
+    ASSERT_TRUE(slow.ok());
+    std::string searches;
+    for (int i = 0; i < kSearches; ++i) absl::StrAppend(&searches, "WHATSAT client-7 50 20\n");
+    ASSERT_TRUE(slow->Send(searches).ok());
+    EXPECT_EQ(WaitForGateway("Hands", "herd_gateway_paused_connections{" + at + "}",
+                             [](double v) { return v == 1; }),
+              1);
+    slow->ShutdownWrite();
+    absl::StatusOr<std::string> all = slow->ReadToEof(absl::Seconds(120));
+    ASSERT_TRUE(all.ok()) << all.status();
+    size_t replies = 0;
+    for (size_t at_line = all->find("AT Hands "); at_line != std::string::npos;
+         at_line = all->find("AT Hands ", at_line + 1)) {
+      ++replies;
+    }
+    EXPECT_EQ(replies, static_cast<size_t>(kSearches));
+    Samples after = ScrapeGateway("Hands");
+    EXPECT_GE(Value(after, "herd_gateway_backpressure_pauses_total{" + at + "}"), 1);
+    EXPECT_EQ(WaitForGateway("Hands", "herd_gateway_paused_connections{" + at + "}",
+                             [](double v) { return v == 0; }),
+              0);
+    EXPECT_EQ(Value(after, "herd_gateway_lines_total{command=\"WHATSAT\"," + at + "}"),
+              1 + kSearches);
+  }
+
   // The other gateways saw nothing.
   Samples welsh_gateway = ScrapeGateway("Welsh");
   EXPECT_EQ(Value(welsh_gateway, R"(herd_gateway_lines_total{command="IAMAT",node="Welsh"})"), 0);
