@@ -20,7 +20,7 @@ namespace herd {
 // shared: the components that update its metrics may outlive the server.
 class MetricsServer {
  public:
-  // Binds `address` ("127.0.0.1:12200", "0.0.0.0:12200", "[::1]:12200"); UNAVAILABLE naming
+  // Binds `address` ("127.0.0.1:12200", "0.0.0.0:12200"); UNAVAILABLE naming
   // the address when it cannot (e.g. in use).
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
       const std::string& address, std::shared_ptr<prometheus::Registry> registry);
