@@ -9,16 +9,18 @@
 namespace herd::gateway {
 
 Connection::Connection(asio::ip::tcp::socket socket, uint64_t id, NodeRoute* route, AsyncLog* log,
-                       const ConnectionLimits& limits)
+                       const ConnectionLimits& limits, ConnectionMetrics* metrics)
     : socket_(std::move(socket)),
       linger_timer_(socket_.get_executor()),
       id_(id),
       route_(route),
       log_(log),
       limits_(limits),
+      metrics_(metrics),
       decoder_(limits.max_line_bytes) {}
 
 void Connection::Start() {
+  if (metrics_ != nullptr) metrics_->open_connections->Increment();
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   asio::ip::tcp::endpoint peer = socket_.remote_endpoint(ignored);
@@ -33,13 +35,26 @@ void Connection::LogLine(absl::string_view direction, absl::string_view bytes) {
   log_->WriteStamp(absl::StrCat("conn ", id_, " ", direction, " ", bytes));
 }
 
+void Connection::SetPaused(bool paused) {
+  if (paused == paused_) return;
+  paused_ = paused;
+  if (paused) {
+    metrics_->backpressure_pauses->Increment();
+    metrics_->paused_connections->Increment();
+  } else {
+    metrics_->paused_connections->Decrement();
+  }
+}
+
 void Connection::MaybeRead() {
   if (reading_ || input_done_ || closed_) return;
   // Back-pressure: stop taking requests while too many replies are pending or unsent.
   if (slots_.size() >= limits_.max_pending_replies ||
       pending_out_.size() + writing_.size() >= limits_.max_unsent_bytes) {
+    if (metrics_ != nullptr) SetPaused(true);
     return;
   }
+  if (metrics_ != nullptr) SetPaused(false);
   reading_ = true;
   socket_.async_read_some(asio::buffer(read_buffer_),
                           [self = shared_from_this()](const asio::error_code& error, size_t bytes) {
@@ -74,6 +89,10 @@ uint64_t Connection::AddSlot() {
 void Connection::HandleLine(DecodedLine line) {
   LogLine(line.too_long ? "recv-too-long" : "recv", line.text);
   if (line.too_long) {
+    if (metrics_ != nullptr) {
+      metrics_->lines_over_limit->Increment();
+      metrics_->invalid_over_limit->Increment();
+    }
     SetReady(AddSlot(), FormatInvalidReply(line.text));
     input_done_ = true;
     close_after_reply_ = true;
@@ -84,9 +103,18 @@ void Connection::HandleLine(DecodedLine line) {
     case Command::Kind::kBlank:
       return;
     case Command::Kind::kInvalid:
+      if (metrics_ != nullptr) {
+        metrics_->lines_malformed->Increment();
+        metrics_->invalid_malformed->Increment();
+      }
       SetReady(AddSlot(), FormatInvalidReply(line.text));
       return;
     case Command::Kind::kIamat: {
+      absl::Time arrived;
+      if (metrics_ != nullptr) {
+        metrics_->lines_iamat->Increment();
+        arrived = absl::Now();
+      }
       v1::ReportRequest request;
       request.set_client_id(command.client_id.data(), command.client_id.size());
       request.set_location(command.location.data(), command.location.size());
@@ -94,12 +122,16 @@ void Connection::HandleLine(DecodedLine line) {
       uint64_t seq = AddSlot();
       reports_in_flight_.insert(seq);
       // Runs on a gRPC thread: format there, then hop back onto this connection's strand.
-      route_->Report(std::move(request), [self = shared_from_this(), seq,
+      route_->Report(std::move(request), [self = shared_from_this(), seq, arrived,
                                           line = std::move(line.text)](
                                              absl::StatusOr<v1::ReportResponse> response) {
-        std::string reply = response.ok() && response->has_stamp()
-                                ? FormatIamatReply(response->stamp())
-                                : FormatInvalidReply(line);
+        const bool answered = response.ok() && response->has_stamp();
+        if (ConnectionMetrics* metrics = self->metrics_; metrics != nullptr) {
+          metrics->iamat_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - arrived));
+          if (!answered) metrics->invalid_iamat->Increment();
+        }
+        std::string reply =
+            answered ? FormatIamatReply(response->stamp()) : FormatInvalidReply(line);
         asio::post(self->socket_.get_executor(), [self, seq, reply = std::move(reply)]() mutable {
           self->OnReportDone(seq, std::move(reply));
         });
@@ -113,7 +145,9 @@ void Connection::HandleLine(DecodedLine line) {
       search.request.set_radius_km(command.radius_km);
       search.request.set_max_results(command.max_results);
       search.line = std::move(line.text);
-      search.deadline = absl::Now() + route_->request_timeout();
+      search.arrived = absl::Now();
+      search.deadline = search.arrived + route_->request_timeout();
+      if (metrics_ != nullptr) metrics_->lines_whatsat->Increment();
       waiting_searches_.push_back(std::move(search));
       StartReadySearches();
       return;
@@ -140,7 +174,7 @@ void Connection::StartReadySearches() {
     uint64_t seq = search.seq;
     route_->SearchNearby(
         std::move(search.request), search.deadline,
-        [self = shared_from_this(), seq,
+        [self = shared_from_this(), seq, arrived = search.arrived,
          line = std::move(search.line)](absl::StatusOr<v1::SearchNearbyResponse> response) {
           std::string reply;
           if (response.ok() && response->has_stamp() &&
@@ -148,6 +182,10 @@ void Connection::StartReadySearches() {
             reply = FormatWhatsatReply(response->stamp(), response->legacy_json());
           } else {
             reply = FormatInvalidReply(line);  // unknown client, node down, no places...
+            if (self->metrics_ != nullptr) self->metrics_->invalid_whatsat->Increment();
+          }
+          if (self->metrics_ != nullptr) {
+            self->metrics_->whatsat_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - arrived));
           }
           asio::post(self->socket_.get_executor(), [self, seq, reply = std::move(reply)]() mutable {
             self->Complete(seq, std::move(reply));
@@ -242,6 +280,10 @@ void Connection::Linger() {
 void Connection::Close(absl::string_view why) {
   if (closed_) return;
   closed_ = true;
+  if (metrics_ != nullptr) {
+    SetPaused(false);
+    metrics_->open_connections->Decrement();
+  }
   asio::error_code ignored;
   linger_timer_.cancel();
   socket_.close(ignored);

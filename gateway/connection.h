@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/command_parser.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/line_decoder.h"
 #include "gateway/node_route.h"
 #include "services/core/async_log.h"
@@ -40,8 +41,9 @@ struct ConnectionLimits {
 // written, then the sending side is shut down.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // `metrics` may be null (none kept).
   Connection(asio::ip::tcp::socket socket, uint64_t id, NodeRoute* route, AsyncLog* log,
-             const ConnectionLimits& limits);
+             const ConnectionLimits& limits, ConnectionMetrics* metrics = nullptr);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -58,9 +60,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     v1::SearchNearbyRequest request;
     std::string line;
     absl::Time deadline;
+    absl::Time arrived;  // with metrics only
   };
 
   void MaybeRead();
+  // Counts the change into / out of backpressure (call only with metrics_).
+  void SetPaused(bool paused);
   void OnRead(const asio::error_code& error, size_t bytes);
   void HandleLine(DecodedLine line);
   // Reserves the next reply slot and returns its sequence number.
@@ -86,6 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   NodeRoute* const route_;
   AsyncLog* const log_;
   const ConnectionLimits limits_;
+  ConnectionMetrics* const metrics_;
   LineDecoder decoder_;
 
   std::deque<Slot> slots_;
@@ -102,6 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool close_after_reply_ = false;  // an over-long line: close once its reply is out
   bool finishing_ = false;          // the sending side is shut down
   bool closed_ = false;
+  bool paused_ = false;  // not reading for backpressure (tracked with metrics only)
 };
 
 }  // namespace herd::gateway

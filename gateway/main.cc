@@ -26,12 +26,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/connection.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/node_client.h"
 #include "gateway/node_route.h"
 #include "gateway/text_server.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
 #include "services/core/log_options.h"
+#include "services/core/metrics_server.h"
 
 namespace herd::gateway {
 namespace {
@@ -130,6 +132,20 @@ int Run(int argc, char** argv) {
   absl::Duration down_grace =
       absl::Milliseconds(gateway.node_down_grace_ms() > 0 ? gateway.node_down_grace_ms() : 500);
 
+  // The metrics endpoint: at the first served node's gatewayMetricsAddress, if any. The registry
+  // outlives everything that counts into it.
+  std::string metrics_address;
+  for (const v1::NodeConfig* node : nodes) {
+    if (!node->gateway_metrics_address().empty()) {
+      metrics_address = node->gateway_metrics_address();
+      break;
+    }
+  }
+  std::unique_ptr<GatewayMetrics> metrics;
+  if (!metrics_address.empty()) {
+    metrics = std::make_unique<GatewayMetrics>(std::make_shared<prometheus::Registry>());
+  }
+
   // Declared first so it outlives everything that posts to it.
   asio::io_context io;
   // One client per node that a served address may send lines to: its own node and its fallbacks.
@@ -176,7 +192,8 @@ int Run(int argc, char** argv) {
     entry.route =
         std::make_unique<NodeRoute>(client_for(node->name(), *security), std::move(fallbacks));
     absl::StatusOr<std::unique_ptr<TextServer>> server = TextServer::Listen(
-        io, node->text_listen_address(), entry.route.get(), entry.log.get(), limits);
+        io, node->text_listen_address(), entry.route.get(), entry.log.get(), limits,
+        metrics != nullptr ? metrics->ForServedNode(node->name()) : nullptr);
     if (!server.ok()) {
       std::fprintf(stderr, "herd-gateway: node %s: %s\n", node->name().c_str(),
                    std::string(server.status().message()).c_str());
@@ -205,6 +222,25 @@ int Run(int argc, char** argv) {
               entry.server->Resume();
             }
           });
+    }
+  }
+
+  // Declared after the clients and servers it reads: it stops serving before they go away.
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (metrics != nullptr) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+        MetricsServer::Start(metrics_address, metrics->registry());
+    if (!server.ok()) {
+      std::fprintf(stderr, "herd-gateway: %s\n", std::string(server.status().message()).c_str());
+      return 1;
+    }
+    metrics_server = *std::move(server);
+    std::vector<const NodeClient*> watched;
+    for (const auto& [name, client] : clients) watched.push_back(client.get());
+    metrics_server->AddCollector(std::make_shared<NodeClientCollector>(std::move(watched)));
+    std::fprintf(stderr, "herd-gateway: metrics on http://%s/metrics\n", metrics_address.c_str());
+    for (ServedNode& node : served) {
+      node.log->Write(absl::StrCat("metrics on http://", metrics_address, "/metrics"));
     }
   }
 

@@ -19,7 +19,8 @@ absl::Status ListenError(const std::string& address, absl::string_view what,
 absl::StatusOr<std::unique_ptr<TextServer>> TextServer::Listen(asio::io_context& io,
                                                                const std::string& text_address,
                                                                NodeRoute* route, AsyncLog* log,
-                                                               const ConnectionLimits& limits) {
+                                                               const ConnectionLimits& limits,
+                                                               ConnectionMetrics* metrics) {
   size_t colon = text_address.rfind(':');
   uint32_t port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(text_address.substr(colon + 1), &port) ||
@@ -36,13 +37,14 @@ absl::StatusOr<std::unique_ptr<TextServer>> TextServer::Listen(asio::io_context&
       resolver.resolve(host, std::to_string(port), asio::ip::tcp::resolver::passive, error);
   if (error || endpoints.empty()) return ListenError(text_address, "resolve", error);
   auto server = std::unique_ptr<TextServer>(
-      new TextServer(io, text_address, endpoints.begin()->endpoint(), route, log, limits));
+      new TextServer(io, text_address, endpoints.begin()->endpoint(), route, log, limits, metrics));
   if (absl::Status s = server->Open(); !s.ok()) return s;
   return server;
 }
 
 TextServer::TextServer(asio::io_context& io, std::string address, asio::ip::tcp::endpoint endpoint,
-                       NodeRoute* route, AsyncLog* log, const ConnectionLimits& limits)
+                       NodeRoute* route, AsyncLog* log, const ConnectionLimits& limits,
+                       ConnectionMetrics* metrics)
     : io_(io),
       strand_(asio::make_strand(io)),
       address_(std::move(address)),
@@ -51,7 +53,8 @@ TextServer::TextServer(asio::io_context& io, std::string address, asio::ip::tcp:
       retry_timer_(strand_),
       route_(route),
       log_(log),
-      limits_(limits) {}
+      limits_(limits),
+      metrics_(metrics) {}
 
 absl::Status TextServer::Open() {
   asio::error_code error;
@@ -128,7 +131,7 @@ void TextServer::Accept() {
           return;
         }
         std::make_shared<Connection>(std::move(socket), next_connection_id_++, route_, log_,
-                                     limits_)
+                                     limits_, metrics_)
             ->Start();
         Accept();
       }));

@@ -20,11 +20,12 @@ namespace herd::gateway {
 class TextServer {
  public:
   // Binds and listens on `text_address` ("host:port"); errors name the address and the cause,
-  // e.g. a port already in use.
+  // e.g. a port already in use. `metrics` (may be null) is shared by its connections.
   static absl::StatusOr<std::unique_ptr<TextServer>> Listen(asio::io_context& io,
                                                             const std::string& text_address,
                                                             NodeRoute* route, AsyncLog* log,
-                                                            const ConnectionLimits& limits);
+                                                            const ConnectionLimits& limits,
+                                                            ConnectionMetrics* metrics = nullptr);
 
   // Starts accepting; connections run on `io`'s threads.
   void Start();
@@ -36,7 +37,8 @@ class TextServer {
 
  private:
   TextServer(asio::io_context& io, std::string address, asio::ip::tcp::endpoint endpoint,
-             NodeRoute* route, AsyncLog* log, const ConnectionLimits& limits);
+             NodeRoute* route, AsyncLog* log, const ConnectionLimits& limits,
+             ConnectionMetrics* metrics);
   absl::Status Open();
   void Reopen();
   void Accept();
@@ -51,6 +53,7 @@ class TextServer {
   NodeRoute* const route_;
   AsyncLog* const log_;
   const ConnectionLimits limits_;
+  ConnectionMetrics* const metrics_;
   uint16_t port_ = 0;
   // Strand-only state: whether the listener is closed on purpose, and the current accept chain
   // (a completion from an older chain is dropped).

@@ -71,6 +71,18 @@ absl::Status ValidateAddress(absl::string_view field, absl::string_view address)
   return absl::OkStatus();
 }
 
+// ipv4:port: what the metrics HTTP server binds (Debian's civetweb resolves no host names and
+// is built without IPv6).
+absl::Status ValidateIpv4Address(absl::string_view field, absl::string_view address) {
+  if (auto s = ValidateAddress(field, address); !s.ok()) return s;
+  absl::string_view host = address.substr(0, address.rfind(':'));
+  in_addr ipv4;
+  if (inet_pton(AF_INET, std::string(host).c_str(), &ipv4) == 1) return absl::OkStatus();
+  return Invalid(field, absl::StrCat("\"", address,
+                                     "\" must be an IPv4 address and port (e.g. 127.0.0.1:12200 "
+                                     "or 0.0.0.0:12200), not a host name or IPv6"));
+}
+
 // Resolves a PEM path that TLS requires; the files themselves are read when a process starts.
 absl::Status ResolveRequired(absl::string_view field, std::string* path,
                              const std::string& base_dir) {
@@ -171,6 +183,13 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
     } else {
       config.mutable_nodes(i)->set_text_listen_address(node.text_address());
     }
+    for (auto [name, address] :
+         {std::pair{".metricsAddress", &node.metrics_address()},
+          std::pair{".gatewayMetricsAddress", &node.gateway_metrics_address()}}) {
+      if (address->empty()) continue;
+      if (auto s = ValidateIpv4Address(field + name, *address); !s.ok()) return s;
+    }
+    // Metrics addresses are bind addresses: like listen addresses they may repeat (containers).
     for (const std::string* address : {&node.grpc_address(), &node.text_address()}) {
       if (!absl::EndsWith(*address, ":0") && !addresses.insert(*address).second) {
         return Invalid(field, absl::StrCat("address ", *address, " is used twice"));

@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "services/core/exact_time.h"
 #include "services/core/stamp.h"
+#include "services/node/node_metrics.h"
 
 namespace herd {
 namespace {
@@ -101,6 +102,11 @@ void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp, bool catch_up) {
   queued_bytes_ += size;
 }
 
+size_t LinkEndpoint::queued_bytes() {
+  absl::MutexLock lock(&mu_);
+  return queued_bytes_;
+}
+
 void LinkEndpoint::SendSyncMessage(v1::PeerMessage message) {
   queued_bytes_ += message.ByteSizeLong();
   outbound_.push_back(std::move(message));
@@ -190,6 +196,16 @@ void LinkEndpoint::EndRoundLocked() {
 }
 
 void LinkEndpoint::HandleWriteDone(bool ok) {
+  if (ok && link_->metrics != nullptr) {
+    // `writing_` is the message just written; serializing it cached its size.
+    PeerLinkMetrics& metrics = *link_->metrics;
+    metrics.bytes_sent->Increment(writing_.GetCachedSize());
+    if (writing_.has_stamps()) {
+      metrics.stamps_sent->Increment(writing_.stamps().stamps_size());
+    } else if (writing_.has_catch_up()) {
+      metrics.catch_up_sent->Increment(writing_.catch_up().stamps_size());
+    }
+  }
   bool start_write = false;
   bool close = false;
   {
@@ -208,6 +224,8 @@ void LinkEndpoint::HandleWriteDone(bool ok) {
 
 void LinkEndpoint::HandleReadDone(bool ok) {
   if (ok) {
+    if (link_->metrics != nullptr)
+      link_->metrics->bytes_received->Increment(reading_.ByteSizeLong());
     HandleMessage(reading_);
     bool closed;
     {
@@ -267,6 +285,10 @@ void LinkEndpoint::HandleStamps(const v1::StampBatch& batch, bool catch_up) {
     } else {
       mesh_->validator().RecordDropped(link_->peer, valid, &mesh_->log());
     }
+  }
+  if (link_->metrics != nullptr) {
+    (catch_up ? link_->metrics->catch_up_received : link_->metrics->stamps_received)
+        ->Increment(batch.stamps_size());
   }
   StampSource source =
       catch_up ? StampSource::CatchUp(link_->peer) : StampSource::Flood(link_->peer);

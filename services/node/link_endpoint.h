@@ -29,6 +29,8 @@ class LinkEndpoint : private SyncOutput {
   // Queues a flooded stamp for the peer. Thread-safe; never blocks on the network. The caller
   // logs it.
   void Enqueue(const v1::LocationStamp& stamp);
+  // Bytes queued for the peer and not yet handed to the stream. Thread-safe.
+  size_t queued_bytes() ABSL_LOCKS_EXCLUDED(mu_);
   // Ends the stream from this side (the peer sees it break).
   virtual void Cancel() = 0;
 

@@ -16,12 +16,22 @@ constexpr char kUsage[] =
     "usage: herd-node --config FILE --name NAME   run one node of the herd\n"
     "       herd-node --config FILE --describe    validate the config and print its nodes\n";
 
-// One line per node ("node NAME GRPC_ADDRESS TEXT_ADDRESS"), then the resolved log directory
-// and places source, for scripts (deploy/herd) that must not parse JSON themselves.
+// One line per node ("node NAME GRPC_ADDRESS TEXT_ADDRESS"), one per metrics address ("metrics
+// node|gateway NAME ADDRESS"), then the resolved log directory and places source, for scripts
+// (deploy/herd) that must not parse JSON themselves.
 void Describe(const herd::HerdConfig& config) {
   for (const herd::v1::NodeConfig& node : config.proto().nodes()) {
     std::printf("node %s %s %s\n", node.name().c_str(), node.grpc_address().c_str(),
                 node.text_address().c_str());
+  }
+  for (const herd::v1::NodeConfig& node : config.proto().nodes()) {
+    if (!node.metrics_address().empty()) {
+      std::printf("metrics node %s %s\n", node.name().c_str(), node.metrics_address().c_str());
+    }
+    if (!node.gateway_metrics_address().empty()) {
+      std::printf("metrics gateway %s %s\n", node.name().c_str(),
+                  node.gateway_metrics_address().c_str());
+    }
   }
   std::printf("logdir %s\n", config.log_dir().c_str());
   const herd::v1::PlacesConfig& places = config.proto().places();

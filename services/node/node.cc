@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/core/log_options.h"
+#include "services/core/rpc_latency_interceptor.h"
 #include "services/core/transport_security.h"
+#include "services/node/metered_places_provider.h"
 
 namespace herd {
 
@@ -37,11 +39,25 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   if (!log.ok()) return log.status();
   node->log_ = *std::move(log);
 
+  if (!node_config->metrics_address().empty()) {
+    auto registry = std::make_shared<prometheus::Registry>();
+    node->metrics_ = std::make_unique<NodeMetrics>(registry, config.PeersOf(name));
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+        MetricsServer::Start(node_config->metrics_address(), registry);
+    if (!server.ok()) return server.status();
+    node->metrics_server_ = *std::move(server);
+  }
+
   if (config.proto().places().provider_case() != v1::PlacesConfig::PROVIDER_NOT_SET) {
     absl::StatusOr<std::unique_ptr<places::PlacesProvider>> places =
         places::MakePlacesProvider(config.proto().places());
     if (!places.ok()) return places.status();
     node->places_ = *std::move(places);
+    if (node->metrics_ != nullptr) {
+      node->places_ = std::make_unique<MeteredPlacesProvider>(std::move(node->places_),
+                                                              &node->metrics_->places_seconds,
+                                                              &node->metrics_->places_errors);
+    }
     node->log_->Write(absl::StrCat("places: ", node->places_->Describe()));
   }
 
@@ -75,7 +91,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   }
   node->acceptor_ =
       std::make_unique<StampAcceptor>(&node->store_, node->log_.get(), node->durable_.get());
+  node->acceptor_->set_metrics(node->metrics_.get());
   PeerMesh::Options mesh_options;
+  mesh_options.metrics = node->metrics_.get();
   if (config.proto().anti_entropy().interval_seconds() > 0) {
     mesh_options.sync_interval = absl::Seconds(config.proto().anti_entropy().interval_seconds());
   }
@@ -97,6 +115,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   builder.RegisterService(node->location_service_.get());
   builder.RegisterService(node->mesh_->service());
   builder.SetMaxReceiveMessageSize(16 << 20);
+  if (node->metrics_ != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timers;
+    timers.push_back(std::make_unique<RpcLatencyInterceptorFactory>(node->metrics_->rpc_seconds,
+                                                                    TimedLocationServiceMethods()));
+    builder.experimental().SetInterceptorCreators(std::move(timers));
+  }
   // Peers ping idle links to notice partitions; let them.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -113,6 +137,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
       "), peers dial ", node_config->grpc_address(), "; client times at most ",
       absl::FormatDuration(config.max_client_time_ahead()), " ahead; ",
       DescribeStampLines(log_options)));
+  if (node->metrics_server_ != nullptr) {
+    node->metrics_server_->AddCollector(std::make_shared<NodeStateCollector>(
+        &node->store_, node->mesh_.get(), node->places_.get()));
+    node->log_->Write(absl::StrCat("metrics on http://", node_config->metrics_address(),
+                                   "/metrics (port ", node->metrics_server_->port(), ")"));
+  }
   node->mesh_->Start();
   return node;
 }

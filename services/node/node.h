@@ -9,8 +9,10 @@
 #include "absl/status/statusor.h"
 #include "services/core/async_log.h"
 #include "services/core/config.h"
+#include "services/core/metrics_server.h"
 #include "services/node/durable_store.h"
 #include "services/node/location_service.h"
+#include "services/node/node_metrics.h"
 #include "services/node/peer_mesh.h"
 #include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
@@ -42,6 +44,8 @@ class Node {
   Node() = default;
 
   std::string name_;
+  // Outlives every component that counts into it; null without metricsAddress.
+  std::unique_ptr<NodeMetrics> metrics_;
   std::unique_ptr<AsyncLog> log_;
   std::unique_ptr<DurableStore> durable_;  // null without storage.dataDir
   StampStore store_;
@@ -53,6 +57,8 @@ class Node {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  // Declared last: stops serving before what its collector reads goes away.
+  std::unique_ptr<MetricsServer> metrics_server_;
 };
 
 }  // namespace herd

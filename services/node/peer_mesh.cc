@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/node/link_reactors.h"
+#include "services/node/node_metrics.h"
 #include "services/node/peer_identity.h"
 
 namespace herd {
@@ -70,6 +71,7 @@ PeerMesh::PeerMesh(std::string self, const HerdConfig& config, const TransportSe
       link->stub = v1::PeerService::NewStub(
           PeerChannel(security, config.FindNode(peer)->grpc_address(), peer));
     }
+    if (options_.metrics != nullptr) link->metrics = options_.metrics->peer(peer);
     links_.emplace(peer, std::move(link));
   }
 }
@@ -251,6 +253,9 @@ void PeerMesh::Attach(Link* link, LinkEndpoint* endpoint) {
     link->live = endpoint;
   }
   log_->Write(absl::StrCat("link ", link->peer, " up"));
+  if (link->times_up.fetch_add(1, std::memory_order_relaxed) > 0 && link->metrics != nullptr) {
+    link->metrics->relinks->Increment();
+  }
   if (replaced != nullptr) {
     // The peer reconnected before we noticed its old stream break.
     replaced->Cancel();
@@ -295,6 +300,21 @@ std::vector<std::string> PeerMesh::LivePeers() const {
     if (link->live != nullptr) peers.push_back(peer);
   }
   return peers;
+}
+
+std::vector<PeerMesh::LinkState> PeerMesh::LinkStates() {
+  std::vector<LinkState> states;
+  for (auto& [peer, link] : links_) {
+    LinkState& state = states.emplace_back();
+    state.peer = peer;
+    // The endpoint's lock is taken after the link's is released (lock order).
+    LinkEndpoint* endpoint = LiveEndpoint(link.get());
+    if (endpoint == nullptr) continue;
+    state.up = true;
+    state.queued_bytes = endpoint->queued_bytes();
+    endpoint->Unref();
+  }
+  return states;
 }
 
 grpc::ServerBidiReactor<v1::PeerMessage, v1::PeerMessage>* PeerMesh::Service::Link(

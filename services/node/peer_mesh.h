@@ -26,6 +26,8 @@
 namespace herd {
 
 class LinkEndpoint;
+class NodeMetrics;
+struct PeerLinkMetrics;
 
 // The node's links to its configured peers. Each link is one long-lived PeerService.Link stream:
 // the node whose name sorts first dials it (and redials when it breaks); the other accepts it.
@@ -40,6 +42,8 @@ class PeerMesh : public StampFlooder {
     absl::Duration sync_interval = absl::Seconds(30);
     // Past this much queued for a peer the link is cut; the round on relink resends.
     size_t max_queued_bytes = 256 << 20;
+    // Counters of every link; null: none kept.
+    NodeMetrics* metrics = nullptr;
   };
 
   // One configured peer.
@@ -57,6 +61,8 @@ class PeerMesh : public StampFlooder {
     std::atomic<int64_t> retry_after_ns{0};
     // Next periodic round (ticker thread only).
     absl::Time next_periodic = absl::InfiniteFuture();
+    PeerLinkMetrics* metrics = nullptr;  // null without metrics
+    std::atomic<uint64_t> times_up{0};   // handshakes completed
   };
 
   // `security` secures the streams this node dials and tells how callers prove who they are;
@@ -87,6 +93,14 @@ class PeerMesh : public StampFlooder {
 
   // Peers whose link is up, sorted.
   std::vector<std::string> LivePeers() const;
+
+  // Each link's state, for metrics: up, and bytes queued for the peer (0 when down).
+  struct LinkState {
+    std::string peer;
+    bool up = false;
+    size_t queued_bytes = 0;
+  };
+  std::vector<LinkState> LinkStates();
 
   struct SyncCounters {
     uint64_t rounds = 0, catch_up_sent = 0, catch_up_received = 0, messages_sent = 0;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/core/stamp.h"
+#include "services/node/node_metrics.h"
 
 namespace herd {
 
@@ -28,6 +29,7 @@ absl::Status StampAcceptor::Accept(const std::vector<const v1::LocationStamp*>& 
     }
     if (was_stored) at_lines.push_back(std::move(at_line));
   }
+  if (metrics_ != nullptr) CountBatch(stamps.size(), stored.size(), source);
   if (durable_ != nullptr) {
     if (absl::Status s = durable_->Write(stored); !s.ok()) {
       log_->Write(absl::StrCat("store write failed: ", s.message()));
@@ -40,6 +42,26 @@ absl::Status StampAcceptor::Accept(const std::vector<const v1::LocationStamp*>& 
     for (size_t i = 0; i < stored.size(); ++i) flooder_->Flood(*stored[i], at_lines[i], except);
   }
   return absl::OkStatus();
+}
+
+void StampAcceptor::CountBatch(size_t received, size_t stored, const StampSource& source) {
+  // One add per counter per batch, not per stamp.
+  switch (source.kind) {
+    case StampSource::Kind::kClient:
+      metrics_->reports_client.Increment(received);
+      break;
+    case StampSource::Kind::kFlood:
+      metrics_->reports_peer.Increment(received);
+      break;
+    case StampSource::Kind::kCatchUp:
+      metrics_->reports_catch_up.Increment(received);
+      break;
+  }
+  if (stored > 0) {
+    metrics_->merges_stored.Increment(stored);
+    metrics_->digest_changes.Increment();
+  }
+  if (received > stored) metrics_->merges_stale.Increment(received - stored);
 }
 
 absl::StatusOr<StampStore::MergeResult> StampAcceptor::Accept(const v1::LocationStamp& stamp,

@@ -13,6 +13,8 @@
 
 namespace herd {
 
+class NodeMetrics;
+
 // Where a stamp came from.
 struct StampSource {
   enum class Kind {
@@ -51,6 +53,8 @@ class StampAcceptor {
       : store_(store), log_(log), durable_(durable) {}
   // Set once, before the node serves anything.
   void set_flooder(StampFlooder* flooder) { flooder_ = flooder; }
+  // Set once, before the node serves anything; null (the default): no metrics.
+  void set_metrics(NodeMetrics* metrics) { metrics_ = metrics; }
 
   // Accepts stamps from one source. `results` gets one MergeResult per stamp. The stored ones
   // are in the durable store's write-ahead log when this returns OK; an error means they could
@@ -61,10 +65,13 @@ class StampAcceptor {
                                                  const StampSource& source);
 
  private:
+  void CountBatch(size_t received, size_t stored, const StampSource& source);
+
   StampStore* const store_;
   AsyncLog* const log_;
   DurableStore* const durable_;
   StampFlooder* flooder_ = nullptr;
+  NodeMetrics* metrics_ = nullptr;
 };
 
 }  // namespace herd

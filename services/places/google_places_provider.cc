@@ -98,6 +98,7 @@ void GooglePlacesProvider::SearchNearby(double latitude, double longitude, doubl
   // ~1 cm of latitude and radius: the same client location hits, a moved client misses.
   const std::string key = absl::StrFormat("%.7f,%.7f,%.2f", latitude, longitude, radius_m);
   if (std::optional<std::string> body = cache_.Get(key)) {
+    cache_hits_.fetch_add(1, std::memory_order_relaxed);
     done(ParseGoogleAnswer(options_.api, HttpResponse{200, *std::move(body)}, query, max_results));
     return;
   }

@@ -1,6 +1,7 @@
 #ifndef HERD_SERVICES_PLACES_GOOGLE_PLACES_PROVIDER_H_
 #define HERD_SERVICES_PLACES_GOOGLE_PLACES_PROVIDER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -42,12 +43,14 @@ class GooglePlacesProvider : public PlacesProvider {
   void SearchNearby(double latitude, double longitude, double radius_m, int max_results,
                     PlacesCallback done) override;
   std::string Describe() const override;
+  uint64_t cache_hits() const override { return cache_hits_.load(std::memory_order_relaxed); }
 
  private:
   GooglePlacesProvider(GooglePlacesOptions options, std::unique_ptr<CurlHttpClient> http);
 
   const GooglePlacesOptions options_;
   ResponseCache cache_;
+  std::atomic<uint64_t> cache_hits_{0};
   // Declared last so it is destroyed first: its thread's last callbacks still see the cache.
   std::unique_ptr<CurlHttpClient> http_;
 };

@@ -12,6 +12,8 @@ PlacesProvider::~PlacesProvider() = default;
 
 std::string PlacesProvider::Describe() const { return "places provider"; }
 
+uint64_t PlacesProvider::cache_hits() const { return 0; }
+
 absl::StatusOr<std::unique_ptr<PlacesProvider>> MakePlacesProvider(
     const herd::v1::PlacesConfig& config) {
   switch (config.provider_case()) {

@@ -1,6 +1,7 @@
 #ifndef HERD_SERVICES_PLACES_PLACES_PROVIDER_H_
 #define HERD_SERVICES_PLACES_PLACES_PROVIDER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,6 +50,9 @@ class PlacesProvider {
 
   // One line for the node's log: the source, its size or endpoint, load time, skipped rows.
   virtual std::string Describe() const;
+
+  // Searches answered from a response cache so far (0 for providers without one).
+  virtual uint64_t cache_hits() const;
 };
 
 // The provider the config selects. FAILED_PRECONDITION with a message saying what to do when

@@ -34,6 +34,8 @@ HERD_CERTS=
 HERD_CERTS_VERSION=test$$
 HERD_CA_VERSION=test$$
 export HERD_CERTS HERD_CERTS_VERSION HERD_CA_VERSION
+HANDS_METRICS=12201         # node i: /metrics on 12200+i, its gateway's on 12300+i
+HANDS_GATEWAY_METRICS=12301
 
 say() { printf 'containers-test: %s\n' "$*" >&2; }
 fail() {
@@ -169,6 +171,26 @@ all_ports() {
   for i in "${!NODES[@]}"; do printf '%s %s %s\n' "${NODES[$i]}" $((12000 + i)) $((12100 + i)); done
 }
 
+# GET http://127.0.0.1:PORT/metrics through bash's /dev/tcp (no HTTP client needed); prints the
+# body of a 200 answer. Bounded: 10 s.
+scrape_metrics() {
+  local response
+  response=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+    printf "GET /metrics HTTP/1.0\r\nHost: herd\r\n\r\n" >&3 && cat <&3' "$1") || return 1
+  [[ $response == "HTTP/1."*" 200 "* ]] || return 1
+  printf '%s\n' "${response#*$'\r\n\r\n'}"
+}
+
+# The value of SERIES (exactly as exposed, labels included) at metrics port PORT is at least MIN.
+expect_metric_at_least() {
+  local port=$1 series=$2 min=$3 body value
+  body=$(scrape_metrics "$port") || fail "no /metrics answer on host port $port"
+  value=$(awk -v s="$series" '$1 == s {print $2}' <<<"$body")
+  [ -n "$value" ] || fail "no $series in /metrics on port $port"
+  awk -v v="$value" -v m="$min" 'BEGIN {exit !(v >= m)}' ||
+    fail "$series is $value on port $port, expected at least $min"
+}
+
 # Every node answers health SERVING and every gateway accepts connections; bounded.
 await_herd_healthy() {
   local name text grpc deadline=$((SECONDS + $1))
@@ -256,6 +278,11 @@ herd_checks() {
   await_whatsat $WELSH_TEXT "kiwi-$run" "$at"
   say "IAMAT at Hands is seen by WHATSAT at Welsh, three hops away"
   await_converged 1
+  expect_metric_at_least $HANDS_METRICS 'herd_node_reports_received_total{source="client"}' 1
+  expect_metric_at_least $HANDS_METRICS 'herd_peer_link_up{peer="Goloman"}' 1
+  expect_metric_at_least $HANDS_GATEWAY_METRICS 'herd_gateway_lines_total{command="IAMAT",node="Hands"}' 1
+  expect_metric_at_least $HANDS_GATEWAY_METRICS 'herd_gateway_node_up{node="Hands"}' 1
+  say "/metrics of Hands and of its gateway count the IAMAT"
 
   $kill
   local deadline=$((SECONDS + 20))

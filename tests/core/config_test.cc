@@ -60,6 +60,35 @@ TEST(HerdConfig, StorageAndAntiEntropySettings) {
   EXPECT_TRUE(HerdConfig::Parse(kValid, "/base")->proto().storage().data_dir().empty());
 }
 
+TEST(HerdConfig, MetricsAddressesAreIpv4AndPortAndMayRepeatLikeListenAddresses) {
+  const std::string bravo = R"("textAddress": "127.0.0.1:12001")";
+  absl::StatusOr<HerdConfig> config =
+      HerdConfig::Parse(Replace(kValid, bravo,
+                                bravo + R"(, "metricsAddress": "0.0.0.0:12200", )"
+                                        R"("gatewayMetricsAddress": "127.0.0.1:12300")"),
+                        "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->FindNode("Bravo")->metrics_address(), "0.0.0.0:12200");
+  EXPECT_EQ(config->FindNode("Bravo")->gateway_metrics_address(), "127.0.0.1:12300");
+  EXPECT_TRUE(config->FindNode("Alpha")->metrics_address().empty());
+  // Each container binds its own 0.0.0.0:12200.
+  const std::string alpha = R"("textAddress": "127.0.0.1:12000")";
+  EXPECT_TRUE(HerdConfig::Parse(
+                  Replace(Replace(kValid, alpha, alpha + R"(, "metricsAddress": "0.0.0.0:12200")"),
+                          bravo, bravo + R"(, "metricsAddress": "0.0.0.0:12200")"),
+                  "/base")
+                  .ok());
+
+  std::string error =
+      ErrorOf(Replace(kValid, bravo, bravo + R"(, "metricsAddress": "localhost:12200")"));
+  EXPECT_NE(error.find("nodes[1].metricsAddress"), std::string::npos) << error;
+  EXPECT_NE(error.find("must be an IPv4 address"), std::string::npos) << error;
+  error = ErrorOf(Replace(kValid, bravo, bravo + R"(, "metricsAddress": "[::1]:12200")"));
+  EXPECT_NE(error.find("nodes[1].metricsAddress"), std::string::npos) << error;
+  error = ErrorOf(Replace(kValid, bravo, bravo + R"(, "gatewayMetricsAddress": "127.0.0.1")"));
+  EXPECT_NE(error.find("nodes[1].gatewayMetricsAddress"), std::string::npos) << error;
+}
+
 TEST(HerdConfig, HomeAndAbsolutePaths) {
   setenv("HOME", "/home/operator", 1);
   EXPECT_EQ(ResolvePath("~/.cache/x", "/base"), "/home/operator/.cache/x");

@@ -20,7 +20,14 @@ std::string HerdConfigJson(const HerdSpec& spec) {
             ? std::string()
             : absl::StrCat(R"(", "certFile": ")", spec.certs_dir, "/node-", node.name,
                            R"(.pem", "keyFile": ")", spec.certs_dir, "/node-", node.name, ".key"),
-        R"(")", fallbacks, "}"));
+        R"(")", fallbacks,
+        node.metrics_address.empty()
+            ? std::string()
+            : absl::StrCat(R"(, "metricsAddress": ")", node.metrics_address, R"(")"),
+        node.gateway_metrics_address.empty()
+            ? std::string()
+            : absl::StrCat(R"(, "gatewayMetricsAddress": ")", node.gateway_metrics_address, R"(")"),
+        "}"));
   }
   std::vector<std::string> links;
   for (const auto& [a, b] : spec.links) {

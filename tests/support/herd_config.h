@@ -12,6 +12,9 @@ struct NodeAddresses {
   std::string grpc_address;
   std::string text_address;
   std::vector<std::string> gateway_fallbacks = {};
+  // /metrics of the node and of the gateway serving it; empty: none.
+  std::string metrics_address = {};
+  std::string gateway_metrics_address = {};
 };
 
 struct HerdSpec {
