@@ -25,7 +25,8 @@ namespace herd {
 // through their S2 covering cells (a hash lookup per covering level of the stamp's old and new
 // positions), client watches by client id, so many watches stay cheap.
 //
-// Lock order: store shard lock -> mu_ (readers: matching) -> WatchStream::mu_ -> kick_mu_.
+// Lock order: store shard lock -> mu_ (shared while matching) -> WatchStream::mu_ or kick_mu_
+// (leaves, one at a time).
 class WatchHub : public StampObserver {
  public:
   struct Options {
