@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/node/client_area.h"
+#include "services/node/clients_options.h"
 #include "services/places/geo_math.h"
 
 namespace herd {
@@ -313,6 +314,26 @@ TEST(ClientArea, RefusesBadAreasNamingTheField) {
   EXPECT_TRUE(ClientArea::Box(box, "box").ok());
   box.mutable_high()->set_longitude(-149);
   EXPECT_FALSE(ClientArea::Box(box, "box").ok());
+}
+
+TEST(ClientsOptions, DefaultsAndBoundsNamingTheField) {
+  v1::HerdConfig config;
+  absl::StatusOr<ClientsOptions> options = ClientsOptionsFrom(config);
+  ASSERT_TRUE(options.ok());
+  EXPECT_TRUE(options->index);
+  EXPECT_EQ(options->watch.max_watchers, 1024u);
+  EXPECT_EQ(options->watch.queue_events, 1024u);
+  config.mutable_clients()->set_index(false);
+  config.mutable_clients()->set_max_watchers(0);  // no watches at all
+  ASSERT_TRUE(ClientsOptionsFrom(config).ok());
+  EXPECT_FALSE(ClientsOptionsFrom(config)->index);
+  config.mutable_clients()->set_max_watchers(100001);
+  EXPECT_NE(ClientsOptionsFrom(config).status().message().find("clients.maxWatchers"),
+            std::string::npos);
+  config.mutable_clients()->set_max_watchers(10);
+  config.mutable_clients()->set_watch_queue_events(0);
+  EXPECT_NE(ClientsOptionsFrom(config).status().message().find("clients.watchQueueEvents"),
+            std::string::npos);
 }
 
 }  // namespace

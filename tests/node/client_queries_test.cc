@@ -259,6 +259,39 @@ TEST_F(SearchClientsTest, AWatcherAtWelshSeesAClientReportedAtHandsEnterMoveAndL
   EXPECT_EQ(event.stamp().client_id(), "other");
 }
 
+TEST_F(SearchClientsTest, AreaWatchesAcrossTheAntimeridianAndAroundThePole) {
+  v1::WatchRequest box;
+  box.mutable_box()->mutable_low()->set_latitude(-10);
+  box.mutable_box()->mutable_low()->set_longitude(170);
+  box.mutable_box()->mutable_high()->set_latitude(10);
+  box.mutable_box()->mutable_high()->set_longitude(-170);
+  Watcher box_watcher(herd_, "Welsh", box);
+  Watcher pole_watcher(herd_, "Goloman", CircleWatch(90, 0, 100));
+  v1::WatchEvent event;
+  ASSERT_TRUE(box_watcher.Next(&event));
+  ASSERT_EQ(event.type(), v1::WatchEvent::READY);
+  ASSERT_TRUE(pole_watcher.Next(&event));
+  ASSERT_EQ(event.type(), v1::WatchEvent::READY);
+
+  Report(herd_, "Hands", "ship", 0, 179.9, "1");    // enters the box
+  Report(herd_, "Hands", "ship", 0, -179.9, "2");   // moves across the antimeridian
+  Report(herd_, "Hands", "ship", 0, -160, "3");     // leaves
+  Report(herd_, "Hands", "bear", 89.5, 45, "1");    // enters the polar circle
+  Report(herd_, "Hands", "bear", 89.9, -120, "2");  // moves past the pole
+  Report(herd_, "Hands", "bear", 88, 0, "3");       // leaves (222 km from the pole)
+  for (Watcher* watcher : {&box_watcher, &pole_watcher}) {
+    for (const auto& [type, time] :
+         std::vector<std::pair<v1::WatchEvent::Type, std::string>>{{v1::WatchEvent::ENTER, "1"},
+                                                                   {v1::WatchEvent::MOVE, "2"},
+                                                                   {v1::WatchEvent::EXIT, "3"}}) {
+      ASSERT_TRUE(watcher->Next(&event));
+      EXPECT_EQ(event.type(), type) << event.DebugString();
+      EXPECT_EQ(event.stamp().client_time_text(), time);
+      EXPECT_EQ(event.stamp().client_id(), watcher == &box_watcher ? "ship" : "bear");
+    }
+  }
+}
+
 TEST_F(SearchClientsTest, AClientWatchSeesEveryStampOfItsClients) {
   v1::WatchRequest request;
   request.mutable_clients()->add_client_ids("kiwi");
