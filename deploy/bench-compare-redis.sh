@@ -184,8 +184,19 @@ cmd_bench_compare() {
   grep -q 'errors: 0,' <<<"$pipe" || die "loading the places into Redis failed: $pipe"
   say "redis: $(rcli "${REDIS_PORTS[0]}" zcard places) places loaded, $members of them the WHATSAT clients' points"
 
+  # The WHATSAT clients' points alone in the GEO key "clients" (member k where herd-bench's client
+  # k is), for SearchClients against GEOSEARCH: measured first, while the herd holds only them.
+  local clients_file="$REDIS_DIR/clients.resp"
+  "$BUILD/bin/herd-bench" --config "$CONFIG" --clients "$clients" \
+    --write-redis-clients "$clients_file" >/dev/null || die "herd-bench could not write the clients for Redis"
+  pipe=$(rcli "${REDIS_PORTS[0]}" --pipe <"$clients_file")
+  grep -q 'errors: 0,' <<<"$pipe" || die "loading the clients into Redis failed: $pipe"
+
   local geoadd=(GEOADD stamps -118.445127 34.068930 __rand_int__)
   local names=() herd=() redis=()
+  names+=("SearchClients 50 km 20 | GEOSEARCH clients, 64 x 1")
+  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --mode clients --clients "$clients")")
+  redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$clients" GEOSEARCH clients FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20)")
   names+=("IAMAT | GEOADD, 64 connections x 1 in flight")
   herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1)")
   redis+=("$(redis_rate 20000 "$seconds" -c 64 -r 100000 "${geoadd[@]}")")

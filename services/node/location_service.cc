@@ -6,6 +6,7 @@
 #include "services/core/exact_time.h"
 #include "services/core/grpc_status.h"
 #include "services/core/stamp.h"
+#include "services/node/client_search.h"
 
 namespace herd {
 namespace {
@@ -209,6 +210,17 @@ grpc::ServerUnaryReactor* LocationServiceImpl::GetStatus(grpc::CallbackServerCon
   response->set_catch_up_received(sync.catch_up_received);
   response->set_sync_messages_sent(sync.messages_sent);
   return FinishWith(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::SearchClients(
+    grpc::CallbackServerContext* context, const v1::SearchClientsRequest* request,
+    v1::SearchClientsResponse* response) {
+  return FinishWith(context, herd::SearchClients(*request, *store_, client_index_, response));
+}
+
+grpc::ServerWriteReactor<v1::WatchEvent>* LocationServiceImpl::Watch(
+    grpc::CallbackServerContext* context, const v1::WatchRequest* request) {
+  return watches_->Open(*request);
 }
 
 }  // namespace herd

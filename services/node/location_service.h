@@ -9,10 +9,12 @@
 #include "absl/status/statusor.h"
 #include "herd/v1/location_service.grpc.pb.h"
 #include "services/core/async_log.h"
+#include "services/node/client_index.h"
 #include "services/node/peer_mesh.h"
 #include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/node/stamp_validator.h"
+#include "services/node/watch_hub.h"
 #include "services/places/places_provider.h"
 
 namespace herd {
@@ -40,6 +42,17 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
                                       v1::NodeStatus* response) override;
+  // Searches and watches over clients (client_search.h, watch_hub.h).
+  grpc::ServerUnaryReactor* SearchClients(grpc::CallbackServerContext* context,
+                                          const v1::SearchClientsRequest* request,
+                                          v1::SearchClientsResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchEvent>* Watch(grpc::CallbackServerContext* context,
+                                                  const v1::WatchRequest* request) override;
+  // Set once before serving; `index` may be null (the node runs without it).
+  void set_client_queries(const ClientIndex* index, WatchHub* watches) {
+    client_index_ = index;
+    watches_ = watches;
+  }
 
   // Limits of SearchNearby.
   static constexpr double kMaxRadiusKm = 50;
@@ -60,6 +73,8 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   const StampValidator* const validator_;
   AsyncLog* const log_;
   places::PlacesProvider* const places_;
+  const ClientIndex* client_index_ = nullptr;
+  WatchHub* watches_ = nullptr;
 };
 
 }  // namespace herd

@@ -12,6 +12,7 @@
 #include "services/core/log_options.h"
 #include "services/core/rpc_latency_interceptor.h"
 #include "services/core/transport_security.h"
+#include "services/node/clients_options.h"
 #include "services/node/metered_places_provider.h"
 
 namespace herd {
@@ -73,6 +74,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
     node->log_->Write(warning);
   }
 
+  // Searches and watches over clients observe the store from its first stamp (the load).
+  absl::StatusOr<ClientsOptions> clients = ClientsOptionsFrom(config.proto());
+  if (!clients.ok()) return clients.status();
+  if (clients->index) {
+    node->client_index_ = std::make_unique<ClientIndex>(&node->store_);
+    node->store_.AddObserver(node->client_index_.get());
+  }
+  node->watches_ = std::make_unique<WatchHub>(clients->watch);
+  node->store_.AddObserver(node->watches_.get());
+
   node->validator_ = StampValidator::ForConfig(config);
   if (!config.proto().storage().data_dir().empty()) {
     std::vector<std::string> names;
@@ -104,6 +115,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   node->location_service_ = std::make_unique<LocationServiceImpl>(
       name, &node->store_, node->acceptor_.get(), node->mesh_.get(), node->validator_.get(),
       node->log_.get(), node->places_.get());
+  node->location_service_->set_client_queries(node->client_index_.get(), node->watches_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -10,6 +10,7 @@
 #include "services/core/async_log.h"
 #include "services/core/config.h"
 #include "services/core/metrics_server.h"
+#include "services/node/client_index.h"
 #include "services/node/durable_store.h"
 #include "services/node/location_service.h"
 #include "services/node/node_metrics.h"
@@ -17,6 +18,7 @@
 #include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/node/stamp_validator.h"
+#include "services/node/watch_hub.h"
 #include "services/places/places_provider.h"
 
 namespace herd {
@@ -49,6 +51,8 @@ class Node {
   std::unique_ptr<AsyncLog> log_;
   std::unique_ptr<DurableStore> durable_;  // null without storage.dataDir
   StampStore store_;
+  std::unique_ptr<ClientIndex> client_index_;  // null with clients.index false
+  std::unique_ptr<WatchHub> watches_;
   std::unique_ptr<StampValidator> validator_;
   std::unique_ptr<StampAcceptor> acceptor_;
   std::unique_ptr<places::PlacesProvider> places_;

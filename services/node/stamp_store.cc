@@ -94,6 +94,9 @@ StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
     if (CompareStamps(stamp, it->second.stamp) <= 0) return MergeResult::kStale;
     delta ^= it->second.stamp_hash;
   }
+  for (StampObserver* observer : observers_) {
+    observer->OnStored(inserted ? nullptr : &it->second.stamp, stamp, key_hash);
+  }
   it->second.stamp = stamp;
   it->second.key_hash = key_hash;
   it->second.stamp_hash = new_hash;

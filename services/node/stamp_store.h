@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "herd/v1/stamp.pb.h"
+#include "services/node/stamp_observer.h"
 
 namespace herd {
 
@@ -38,6 +39,9 @@ class StampStore {
   static constexpr int kShards = 64;
 
   StampStore();
+
+  // Observers are told of every stored stamp (StampObserver). Add them before the first Merge.
+  void AddObserver(StampObserver* observer) { observers_.push_back(observer); }
 
   // Keeps `stamp` if it is newer than what the store holds for its client.
   MergeResult Merge(const v1::LocationStamp& stamp);
@@ -94,6 +98,7 @@ class StampStore {
   // tree node above it. Lock-free: inner tree nodes are atomics, and XOR and + commute.
   void UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta);
 
+  std::vector<StampObserver*> observers_;
   mutable std::unique_ptr<Shard[]> shards_;
   std::unique_ptr<std::atomic<uint64_t>[]> tree_digests_;
   std::unique_ptr<std::atomic<uint64_t>[]> tree_counts_;

@@ -1,6 +1,6 @@
 // herd-bench: load a running herd through a gateway's text protocol and measure what comes out.
 //
-//   herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load] [--fresh]
+//   herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load|clients] [--fresh]
 //              [--connections N] [--seconds S] [--window W] [--clients C] [--markers M]
 //   herd-bench --config FILE --clients C --write-redis-places FILE
 //
@@ -14,6 +14,9 @@
 //      S seconds and count whole replies (AT line, JSON, blank line; or one "? " line).
 //    load: only reports each of C clients once (as whatsat does first), e.g. to measure memory
 //      per stored stamp.
+//    clients: reports the C clients as whatsat does, then N threads each keep one gRPC
+//      SearchClients (50 km, 20) in flight at NAME for S seconds, centred on the point of a
+//      random bench client (so on the same points as --write-redis-clients' members).
 //    With --fresh every request has a connection of its own (connect, one line, read the
 //    reply, close; N such connections at a time), as the legacy clients do.
 // 2. Convergence: every node holds the same stamps, and the last stamp of a sample of clients.
@@ -23,7 +26,8 @@
 // --write-redis-places writes the places as Redis commands (GEOADD places ...) for a
 // comparison: the place of bench client k is member %012d of k, the form redis-benchmark gives
 // __rand_int__, so `GEOSEARCH places FROMMEMBER __rand_int__ ...` with -r C queries around the
-// same points as this bench's WHATSATs.
+// same points as this bench's WHATSATs. --write-redis-clients writes only the C bench clients'
+// points (GEOADD clients ...), the same members, for SearchClients against GEOSEARCH.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -58,7 +62,7 @@ namespace {
 using herd::bench::ReplyCounter;
 using herd::bench::ReplyShape;
 
-enum class Mode { kIamat, kWhatsat, kLoad };
+enum class Mode { kIamat, kWhatsat, kLoad, kClients };
 
 struct Options {
   std::string config;
@@ -71,6 +75,7 @@ struct Options {
   int clients = 100000;
   int markers = 200;
   std::string redis_places_file;
+  std::string redis_clients_file;
 };
 
 const char* ModeName(Mode mode) {
@@ -81,6 +86,8 @@ const char* ModeName(Mode mode) {
       return "whatsat";
     case Mode::kLoad:
       return "load";
+    case Mode::kClients:
+      return "clients";
   }
   return "?";
 }
@@ -103,8 +110,12 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       o->config = value;
     else if (flag == "--node")
       o->node = value;
-    else if (flag == "--mode" && (value == "iamat" || value == "whatsat" || value == "load"))
-      o->mode = value == "iamat" ? Mode::kIamat : value == "whatsat" ? Mode::kWhatsat : Mode::kLoad;
+    else if (flag == "--mode" &&
+             (value == "iamat" || value == "whatsat" || value == "load" || value == "clients"))
+      o->mode = value == "iamat"     ? Mode::kIamat
+                : value == "whatsat" ? Mode::kWhatsat
+                : value == "load"    ? Mode::kLoad
+                                     : Mode::kClients;
     else if (flag == "--connections")
       ok = absl::SimpleAtoi(value, &o->connections);
     else if (flag == "--seconds")
@@ -117,17 +128,21 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       ok = absl::SimpleAtoi(value, &o->markers);
     else if (flag == "--write-redis-places")
       o->redis_places_file = value;
+    else if (flag == "--write-redis-clients")
+      o->redis_clients_file = value;
     else
       ok = false;
     if (!ok) std::fprintf(stderr, "herd-bench: bad argument %s %s\n", flag.c_str(), value.c_str());
   }
   if (!ok || o->config.empty() || o->connections < 1 || o->window < 1 || o->clients < 1 ||
       !(o->seconds > 0) || o->markers < 0) {
-    std::fprintf(stderr,
-                 "usage: herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load] "
-                 "[--fresh] [--connections N] [--seconds S] [--window W] [--clients C] "
-                 "[--markers M]\n"
-                 "       herd-bench --config FILE --clients C --write-redis-places FILE\n");
+    std::fprintf(
+        stderr,
+        "usage: herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load|clients] "
+        "[--fresh] [--connections N] [--seconds S] [--window W] [--clients C] "
+        "[--markers M]\n"
+        "       herd-bench --config FILE --clients C --write-redis-places FILE\n"
+        "       herd-bench --config FILE --clients C --write-redis-clients FILE\n");
     return false;
   }
   return true;
@@ -337,6 +352,75 @@ bool WriteRedisPlaces(const herd::places::GeoNamesTable& table, int clients,
   return ok;
 }
 
+// Writes the point of each of the C bench clients as "GEOADD clients <lng> <lat> %012d" (the
+// member redis-benchmark's __rand_int__ names) in Redis' protocol.
+bool WriteRedisClients(const herd::places::GeoNamesTable& table, int clients,
+                       const std::string& path) {
+  const uint64_t n = table.places.size();
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "herd-bench: cannot write %s\n", path.c_str());
+    return false;
+  }
+  for (uint64_t k = 0; k < static_cast<uint64_t>(clients); ++k) {
+    const auto& place = table.places[PlaceOfClient(k, clients, n)];
+    std::string command =
+        Resp({"GEOADD", "clients", absl::StrFormat("%.6f", place.longitude),
+              absl::StrFormat("%.6f", place.latitude), absl::StrFormat("%012d", k)});
+    std::fwrite(command.data(), 1, command.size(), f);
+  }
+  bool ok = std::fclose(f) == 0;
+  std::printf("redis-clients: members=%d file=%s\n", clients, path.c_str());
+  return ok;
+}
+
+// N threads each keep one SearchClients (radius_km, max_results) in flight at `stub` until
+// `deadline`, centred on random bench clients' points; `places` counts hits.
+PhaseResult RunClientSearches(herd::v1::LocationService::Stub* stub,
+                              const herd::places::GeoNamesTable& table, int clients, int threads,
+                              absl::Time deadline) {
+  PhaseResult phase;
+  phase.connections.resize(threads);
+  absl::Time start = absl::Now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::mt19937_64 random(t + 1);
+      ConnectionResult& result = phase.connections[t];
+      while (absl::Now() < deadline) {
+        uint64_t k = random() % static_cast<uint64_t>(clients);
+        const auto& place = table.places[PlaceOfClient(k, clients, table.places.size())];
+        herd::v1::SearchClientsRequest request;
+        request.mutable_location()->set_latitude(
+            std::stod(absl::StrFormat("%.6f", place.latitude)));
+        request.mutable_location()->set_longitude(
+            std::stod(absl::StrFormat("%.6f", place.longitude)));
+        request.set_radius_km(50);
+        request.set_max_results(20);
+        herd::v1::SearchClientsResponse response;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        ++result.sent;
+        if (stub->SearchClients(&context, request, &response).ok()) {
+          ++result.ok;
+          result.places += response.hits_size();
+        } else {
+          ++result.bad;
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  phase.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  for (const ConnectionResult& r : phase.connections) {
+    phase.total.sent += r.sent;
+    phase.total.ok += r.ok;
+    phase.total.bad += r.bad;
+    phase.total.places += r.places;
+  }
+  return phase;
+}
+
 // Waits (at most `timeout`) until every node answers GetStatus and one IAMAT through the
 // gateway is answered "AT": a node loading its places data is not serving yet, and the gateway
 // answers "?" for a node it cannot reach.
@@ -431,7 +515,7 @@ int main(int argc, char** argv) {
 
   // The bench clients' points are GeoNames places, the same data the herd answers WHATSAT from.
   herd::places::GeoNamesTable table;
-  if (o.mode != Mode::kIamat || !o.redis_places_file.empty()) {
+  if (o.mode != Mode::kIamat || !o.redis_places_file.empty() || !o.redis_clients_file.empty()) {
     if (!config->proto().places().has_geonames()) {
       std::fprintf(stderr, "herd-bench: --mode %s needs a config with GeoNames places\n",
                    ModeName(o.mode));
@@ -447,6 +531,8 @@ int main(int argc, char** argv) {
   }
   if (!o.redis_places_file.empty())
     return WriteRedisPlaces(table, o.clients, o.redis_places_file) ? 0 : 1;
+  if (!o.redis_clients_file.empty())
+    return WriteRedisClients(table, o.clients, o.redis_clients_file) ? 0 : 1;
 
   std::map<std::string, std::unique_ptr<herd::v1::LocationService::Stub>> stubs;
   for (const auto& node : config->proto().nodes()) {
@@ -598,6 +684,19 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(whatsats.total.broken));
   }
 
+  // 1c. SearchClients around random bench clients' points, once every node holds them all.
+  if (o.mode == Mode::kClients) {
+    whatsats = RunClientSearches(stubs[o.node].get(), table, o.clients, o.connections,
+                                 absl::Now() + absl::Seconds(o.seconds));
+    std::printf(
+        "clients: %llu SearchClients 50 km / 20 answered in %.2f s = %.0f/s at %s (gRPC, %d "
+        "threads, one call in flight each); %.1f clients per answer; %llu failed\n",
+        static_cast<unsigned long long>(whatsats.total.ok), whatsats.seconds,
+        whatsats.total.ok / whatsats.seconds, o.node.c_str(), o.connections,
+        whatsats.total.ok ? static_cast<double>(whatsats.total.places) / whatsats.total.ok : 0.0,
+        static_cast<unsigned long long>(whatsats.total.bad));
+  }
+
   // 3. Propagation to the farthest node, one marker at a time.
   auto [far, hops] = Farthest(*config, o.node);
   std::vector<double> millis;
@@ -632,7 +731,8 @@ int main(int argc, char** argv) {
         Percentile(millis, 0.99), Percentile(millis, 1.0));
   }
 
-  const PhaseResult& measured = o.mode == Mode::kWhatsat ? whatsats : iamats;
+  const PhaseResult& measured =
+      o.mode == Mode::kWhatsat || o.mode == Mode::kClients ? whatsats : iamats;
   const uint64_t bad = iamats.total.bad + whatsats.total.bad;
   const uint64_t broken = iamats.total.broken + whatsats.total.broken;
   std::printf(

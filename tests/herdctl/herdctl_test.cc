@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -245,6 +247,58 @@ TEST_F(HerdctlTest, ReportGetAndNearRoundTrip) {
     ASSERT_EQ(near_text.exit_code, 0) << Describe(near_text);
     EXPECT_TRUE(absl::StrContains(near_text.out, " places within 10 km")) << near_text.out;
   }
+}
+
+TEST_F(HerdctlTest, ClientsAndWatchArea) {
+  StartAnswering(herd_, {"Alpha", "Bravo", "Charlie"});
+  ASSERT_TRUE(herd_.WaitUntilLinked());
+  for (const auto& [client, location] :
+       std::vector<std::pair<std::string, std::string>>{{"kiwi", "+34.068930-118.445127"},
+                                                        {"near", "+34.070000-118.445127"},
+                                                        {"far", "+34.500000-118.445127"}}) {
+    CtlRun report = Ctl({"--node", "Alpha", "report", client, location, "100"});
+    ASSERT_EQ(report.exit_code, 0) << Describe(report);
+  }
+  ASSERT_TRUE(herd_.WaitUntilConverged());
+  CtlRun clients = Ctl({"--node", "Charlie", "--json", "clients", "kiwi", "10", "5"});
+  ASSERT_EQ(clients.exit_code, 0) << Describe(clients);
+  rapidjson::Document doc = Json(clients.out);
+  EXPECT_STREQ(doc["center"]["clientId"].GetString(), "kiwi");
+  ASSERT_EQ(doc["clients"].Size(), 1u) << clients.out;
+  EXPECT_STREQ(doc["clients"][0]["stamp"]["clientId"].GetString(), "near");
+  EXPECT_NEAR(doc["clients"][0]["distanceM"].GetDouble(), 118, 2);
+  CtlRun text = Ctl({"clients", "34.0689,-118.4451", "100", "5"});
+  ASSERT_EQ(text.exit_code, 0) << Describe(text);
+  std::vector<std::string> lines = Lines(text.out);
+  ASSERT_EQ(lines.size(), 4u) << text.out;
+  EXPECT_EQ(lines[0], "3 clients within 100 km");
+  EXPECT_TRUE(absl::StrContains(lines[1], " kiwi ")) << lines[1];
+  EXPECT_TRUE(absl::StrContains(lines[3], " far ")) << lines[3];
+  CtlRun bad = Ctl({"clients", "34.0689,-118.4451", "5000", "5"});
+  EXPECT_EQ(bad.exit_code, 1) << Describe(bad);
+  EXPECT_TRUE(absl::StrContains(bad.err, "INVALID_ARGUMENT")) << bad.err;
+
+  // watch-area at Charlie while "walker" goes in and out of the circle at Alpha.
+  std::atomic<bool> done{false};
+  CtlRun watch;
+  std::thread watcher([&] {
+    watch = Ctl({"--node", "Charlie", "--count", "2", "watch-area", "34.0689,-118.4451", "5"});
+    done = true;
+  });
+  for (int step = 1; !done && step < 200; ++step) {
+    Ctl({"--node", "Alpha", "report", "walker",
+         step % 2 ? "+34.070000-118.445127" : "+35.000000-118.445127", absl::StrCat(step)});
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  watcher.join();
+  ASSERT_EQ(watch.exit_code, 0) << Describe(watch);
+  lines = Lines(watch.out);
+  ASSERT_EQ(lines.size(), 3u) << watch.out;
+  EXPECT_EQ(lines[0], "watching 5 km around 34.0689,-118.4451 at Charlie");
+  EXPECT_NE(absl::StartsWith(lines[1], "ENTER "), absl::StartsWith(lines[2], "ENTER "))
+      << watch.out;
+  EXPECT_NE(absl::StartsWith(lines[1], "EXIT "), absl::StartsWith(lines[2], "EXIT ")) << watch.out;
+  EXPECT_TRUE(absl::StrContains(lines[1], " walker ")) << watch.out;
 }
 
 TEST_F(HerdctlTest, FailedCallsAndBadArguments) {

@@ -21,6 +21,8 @@ int RunWatch(const Options& options, const std::vector<Target>& targets);
 int RunGet(const Options& options, const std::vector<Target>& targets);
 int RunReport(const Options& options, const std::vector<Target>& targets);
 int RunNear(const Options& options, const std::vector<Target>& targets);
+int RunClients(const Options& options, const std::vector<Target>& targets);
+int RunWatchArea(const Options& options, const std::vector<Target>& targets);
 
 }  // namespace herd::herdctl
 

@@ -28,5 +28,7 @@ int main(int argc, char** argv) {
   if (command == "watch") return RunWatch(*options, *targets);
   if (command == "get") return RunGet(*options, *targets);
   if (command == "report") return RunReport(*options, *targets);
+  if (command == "clients") return RunClients(*options, *targets);
+  if (command == "watch-area") return RunWatchArea(*options, *targets);
   return RunNear(*options, *targets);
 }

@@ -16,8 +16,12 @@ const char kUsage[] =
     "  report CLIENT LOCATION [TIME]      report a location (ISO 6709); TIME defaults to now\n"
     "  near CLIENT|LAT,LNG RADIUS_KM COUNT  places near a client or coordinates\n"
     "  watch [--interval S] [--count N]   status, refreshed in place until interrupted\n"
+    "  clients CLIENT|LAT,LNG RADIUS_KM COUNT  the clients nearest a client or coordinates\n"
+    "  watch-area LAT,LNG RADIUS_KM [--count N]  ENTER/MOVE/EXIT of clients in the circle,\n"
+    "                                     until interrupted (or N events)\n"
     "The config defaults to deploy/herd.json of the source tree herdctl was built from.\n"
-    "get/report/near ask --node, or the config's nodes in order until one answers.\n"
+    "get/report/near/clients/watch-area ask --node, or the config's nodes in order until one "
+    "answers.\n"
     "--timeout: deadline of each call (default 3000 ms). --json: one JSON document per answer.\n"
     "TLS: a config with \"tls\" is reached over TLS trusting its CA (or --ca FILE); --cert and\n"
     "--key present a certificate where the herd requires one. With --address, --ca turns TLS on\n"
@@ -111,14 +115,15 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
     size_t min, max;
   };
   static const std::map<std::string, Arity> kArity = {
-      {"status", {0, 0}}, {"watch", {0, 0}}, {"get", {1, 1}}, {"report", {2, 3}}, {"near", {3, 3}}};
+      {"status", {0, 0}}, {"watch", {0, 0}},   {"get", {1, 1}},       {"report", {2, 3}},
+      {"near", {3, 3}},   {"clients", {3, 3}}, {"watch-area", {2, 2}}};
   auto arity = kArity.find(options.command);
   if (arity == kArity.end()) return Bad(absl::StrCat("unknown command \"", options.command, "\""));
   if (options.args.size() < arity->second.min || options.args.size() > arity->second.max) {
     return Bad(absl::StrCat(options.command, ": wrong number of arguments"));
   }
-  if ((options.count != 0) && options.command != "watch") {
-    return Bad("--count is for watch");
+  if ((options.count != 0) && options.command != "watch" && options.command != "watch-area") {
+    return Bad("--count is for watch and watch-area");
   }
   return options;
 }

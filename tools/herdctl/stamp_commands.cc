@@ -1,12 +1,16 @@
-// herdctl get, report and near: one call to the first node that answers.
+// herdctl get, report, near and clients: one call to the first node that answers;
+// watch-area: one stream.
+#include <atomic>
 #include <cstdio>
 #include <functional>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "herd/v1/location_service.grpc.pb.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -239,6 +243,167 @@ int RunNear(const Options& options, const std::vector<Target>& targets) {
     }
   }
   return kOk;
+}
+
+namespace {
+
+// "LAT,LNG" into `location`; false when it is not two numbers.
+bool ParseLatLng(const std::string& text, v1::LatLng* location) {
+  std::vector<std::string> parts = absl::StrSplit(text, ',');
+  double latitude, longitude;
+  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &latitude) ||
+      !absl::SimpleAtod(parts[1], &longitude)) {
+    return false;
+  }
+  location->set_latitude(latitude);
+  location->set_longitude(longitude);
+  return true;
+}
+
+const char* EventName(v1::WatchEvent::Type type) {
+  switch (type) {
+    case v1::WatchEvent::READY:
+      return "READY";
+    case v1::WatchEvent::ENTER:
+      return "ENTER";
+    case v1::WatchEvent::EXIT:
+      return "EXIT";
+    case v1::WatchEvent::MOVE:
+      return "MOVE";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+int RunClients(const Options& options, const std::vector<Target>& targets) {
+  v1::SearchClientsRequest request;
+  if (!ParseLatLng(options.args[0], request.mutable_location())) {
+    request.set_client_id(options.args[0]);
+  }
+  double radius_km;
+  if (!absl::SimpleAtod(options.args[1], &radius_km)) {
+    return Usage(absl::StrCat("clients: RADIUS_KM is not a number: \"", options.args[1], "\""));
+  }
+  uint32_t count;
+  if (!absl::SimpleAtoi(options.args[2], &count)) {
+    return Usage(absl::StrCat("clients: COUNT is not a whole number: \"", options.args[2], "\""));
+  }
+  request.set_radius_km(radius_km);
+  request.set_max_results(count);
+  v1::SearchClientsResponse response;
+  Answer answer = AskFirstAnswering(options, targets, [&](auto& stub, auto* context) {
+    return stub.SearchClients(context, request, &response);
+  });
+  if (!answer.status.ok()) return Fail(options, answer);
+  if (options.json) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("node");
+    w.String(answer.node.c_str());
+    if (response.has_center_stamp()) {
+      w.Key("center");
+      StampJson(w, response.center_stamp());
+    }
+    w.Key("clients");
+    w.StartArray();
+    for (const v1::ClientHit& hit : response.hits()) {
+      w.StartObject();
+      w.Key("distanceM");
+      w.Double(hit.distance_m());
+      w.Key("stamp");
+      StampJson(w, hit.stamp());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+  } else {
+    std::printf("%d clients within %g km\n", response.hits_size(), radius_km);
+    for (const v1::ClientHit& hit : response.hits()) {
+      std::printf("%10.3f km  %s\n", hit.distance_m() / 1000, FormatAtLine(hit.stamp()).c_str());
+    }
+  }
+  return kOk;
+}
+
+int RunWatchArea(const Options& options, const std::vector<Target>& targets) {
+  v1::WatchRequest request;
+  if (!ParseLatLng(options.args[0], request.mutable_circle()->mutable_center())) {
+    return Usage(absl::StrCat("watch-area: LAT,LNG expected, not \"", options.args[0], "\""));
+  }
+  double radius_km;
+  if (!absl::SimpleAtod(options.args[1], &radius_km)) {
+    return Usage(absl::StrCat("watch-area: RADIUS_KM is not a number: \"", options.args[1], "\""));
+  }
+  request.mutable_circle()->set_radius_km(radius_km);
+  // The first node that answers READY within --timeout; then events until interrupted (or
+  // --count events).
+  std::vector<std::string> unreachable;
+  for (const Target& target : targets) {
+    std::string label = target.name.empty() ? target.address : target.name;
+    auto stub = v1::LocationService::NewStub(MakeNodeChannel(target.address));
+    grpc::ClientContext context;
+    auto reader = stub->Watch(&context, request);
+    v1::WatchEvent event;
+    // READY within --timeout, or the call is given up.
+    std::atomic<bool> ready{false};
+    std::thread guard([&] {
+      absl::Time until = absl::Now() + options.timeout;
+      while (!ready.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
+      if (!ready.load()) context.TryCancel();
+    });
+    bool got = reader->Read(&event);
+    ready = true;
+    guard.join();
+    if (!got) {
+      grpc::Status status = reader->Finish();
+      if (status.error_code() == grpc::StatusCode::CANCELLED) {
+        status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "no READY within --timeout");
+      }
+      if (!Unreachable(status)) return Fail(options, {label, status});
+      unreachable.push_back(absl::StrCat(label, " at ", target.address));
+      continue;
+    }
+    if (!options.json) {
+      std::printf("watching %g km around %s at %s\n", radius_km, options.args[0].c_str(),
+                  label.c_str());
+      std::fflush(stdout);
+    }
+    int events = 0;
+    while ((options.count == 0 || events < options.count) && reader->Read(&event)) {
+      ++events;
+      if (options.json) {
+        rapidjson::StringBuffer buffer;
+        JsonWriter w(buffer);
+        w.StartObject();
+        w.Key("node");
+        w.String(label.c_str());
+        w.Key("event");
+        w.String(EventName(event.type()));
+        w.Key("stamp");
+        StampJson(w, event.stamp());
+        w.EndObject();
+        std::printf("%s\n", buffer.GetString());
+      } else {
+        std::printf("%-5s %s\n", EventName(event.type()), FormatAtLine(event.stamp()).c_str());
+      }
+      std::fflush(stdout);
+    }
+    if (options.count != 0 && events == options.count) {
+      context.TryCancel();
+      return kOk;
+    }
+    grpc::Status status = reader->Finish();
+    return Fail(options, {label, status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                            "the node ended the watch")
+                                             : status});
+  }
+  return Fail(options, {"", grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                         absl::StrCat("no node answered (tried ",
+                                                      absl::StrJoin(unreachable, ", "), ")"))});
 }
 
 }  // namespace herd::herdctl

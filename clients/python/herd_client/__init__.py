@@ -6,17 +6,19 @@
         print(herd.get("kiwi.cs.ucla.edu").at_line)
 """
 
-from herd_client.client import HerdClient, NodeClient, make_channel, now_text, read_config_nodes
+from herd_client.client import (HerdClient, NodeClient, Watch, make_channel, now_text,
+                                read_config_nodes)
 from herd_client.errors import (HerdDeadlineExceeded, HerdError, HerdFailedPrecondition,
                                 HerdInvalidArgument, HerdNotFound, HerdPermissionDenied,
-                                HerdUnavailable)
-from herd_client.types import (ExactTime, HerdStatus, Nearby, NodeState, NodeStatus, Place,
-                               ReportResult, Stamp)
+                                HerdResourceExhausted, HerdUnavailable)
+from herd_client.types import (ClientHit, ClientsNearby, ExactTime, HerdStatus, Nearby, NodeState,
+                               NodeStatus, Place, ReportResult, Stamp, WatchEvent)
 
 __all__ = [
-    "HerdClient", "NodeClient", "make_channel", "now_text", "read_config_nodes",
+    "HerdClient", "NodeClient", "Watch", "make_channel", "now_text", "read_config_nodes",
     "HerdError", "HerdInvalidArgument", "HerdNotFound", "HerdUnavailable",
     "HerdDeadlineExceeded", "HerdFailedPrecondition", "HerdPermissionDenied",
+    "HerdResourceExhausted",
     "ExactTime", "Stamp", "ReportResult", "Place", "Nearby", "NodeStatus", "NodeState",
-    "HerdStatus",
+    "HerdStatus", "ClientHit", "ClientsNearby", "WatchEvent",
 ]

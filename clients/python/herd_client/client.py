@@ -9,8 +9,8 @@ import grpc
 
 from herd_client._stubs import pb, pb_grpc
 from herd_client.errors import HerdError, HerdUnavailable, error_for, from_rpc_error
-from herd_client.types import (ExactTime, HerdStatus, Nearby, NodeState, NodeStatus, Place,
-                               ReportResult, Stamp)
+from herd_client.types import (ClientHit, ClientsNearby, ExactTime, HerdStatus, Nearby, NodeState,
+                               NodeStatus, Place, ReportResult, Stamp, WatchEvent)
 
 Text = Union[str, bytes]
 DEFAULT_TIMEOUT = 5.0
@@ -80,6 +80,47 @@ def _report_request(client_id: Text, location: Text, client_time: Optional[Text]
     return pb.ReportRequest(client_id=_bytes(client_id), location=_bytes(location),
                             client_time=_bytes(client_time if client_time is not None
                                                else now_text()))
+
+
+Box = Tuple[Tuple[float, float], Tuple[float, float]]  # ((south, west), (north, east)) in degrees
+
+
+def _set_box(box_message, box: Box) -> None:
+    (low_lat, low_lng), (high_lat, high_lng) = box
+    box_message.low.latitude, box_message.low.longitude = low_lat, low_lng
+    box_message.high.latitude, box_message.high.longitude = high_lat, high_lng
+
+
+class Watch:
+    """A live watch on one node: iterate it for WatchEvents (ENTER, MOVE, EXIT), in the order
+    the node stored the stamps. Iteration raises a HerdError when the stream ends with one
+    (HerdResourceExhausted: this watcher fell behind). cancel() ends it."""
+
+    def __init__(self, call, node: str):
+        self._call = call
+        self.node = node
+
+    def __iter__(self) -> "Watch":
+        return self
+
+    def __next__(self) -> WatchEvent:
+        try:
+            event = next(self._call)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.CANCELLED:
+                raise StopIteration from None
+            raise from_rpc_error(error, self.node) from None
+        return WatchEvent(type=pb.WatchEvent.Type.Name(event.type), stamp=_stamp(event.stamp),
+                          node=self.node)
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+    def __enter__(self) -> "Watch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
 
 
 class NodeClient:
@@ -160,6 +201,57 @@ class NodeClient:
                       stamp=_stamp(response.stamp) if response.HasField("stamp") else None,
                       legacy_json=response.legacy_json, node=self.name)
 
+    def search_clients(self, client_id: Optional[Text] = None, *, lat: Optional[float] = None,
+                       lng: Optional[float] = None, radius_km: float = 0,
+                       max_results: int, box: Optional[Box] = None, max_age_seconds: int = 0,
+                       timeout: Optional[float] = None) -> ClientsNearby:
+        """The herd's clients nearest a client (itself left out) or (lat, lng): within
+        `radius_km`, or within `box` ((south, west), (north, east)) instead; nearest first,
+        ties by client id; with `max_age_seconds`, only stamps received that recently."""
+        if (client_id is None) == (lat is None or lng is None):
+            raise ValueError("search_clients: give a client_id or both lat and lng")
+        request = pb.SearchClientsRequest(radius_km=radius_km, max_results=max_results,
+                                          max_age_seconds=max_age_seconds)
+        if client_id is not None:
+            request.client_id = _bytes(client_id)
+        else:
+            request.location.latitude = lat
+            request.location.longitude = lng
+        if box is not None:
+            _set_box(request.box, box)
+        response = self._call(self._stub.SearchClients, request, timeout)
+        return ClientsNearby(
+            hits=[ClientHit(stamp=_stamp(h.stamp), distance_m=h.distance_m) for h in response.hits],
+            center=_stamp(response.center_stamp) if response.HasField("center_stamp") else None,
+            node=self.name)
+
+    def watch(self, client_ids: Optional[Sequence[Text]] = None, *, lat: Optional[float] = None,
+              lng: Optional[float] = None, radius_km: Optional[float] = None,
+              box: Optional[Box] = None, timeout: Optional[float] = None) -> Watch:
+        """Watches clients by id, a circle (lat, lng, radius_km) or a box; returns once the node
+        has the watch in place (every stamp it stores from then on is matched). `timeout`
+        bounds the whole stream (default: none)."""
+        request = pb.WatchRequest()
+        if client_ids is not None:
+            request.clients.client_ids.extend(_bytes(c) for c in client_ids)
+        elif box is not None:
+            _set_box(request.box, box)
+        elif lat is not None and lng is not None and radius_km is not None:
+            request.circle.center.latitude = lat
+            request.circle.center.longitude = lng
+            request.circle.radius_km = radius_km
+        else:
+            raise ValueError("watch: give client_ids, a box, or lat, lng and radius_km")
+        call = self._stub.Watch(request, timeout=timeout)
+        try:
+            ready = next(call)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, self.name) from None
+        if ready.type != pb.WatchEvent.READY:
+            call.cancel()
+            raise HerdError("UNKNOWN", f"watch: expected READY first, got {ready.type}", self.name)
+        return Watch(call, self.name)
+
     def status(self, *, timeout: Optional[float] = None) -> NodeStatus:
         response = self._call(self._stub.GetStatus, pb.GetStatusRequest(), timeout)
         return NodeStatus(node=response.node, stamp_count=response.stamp_count,
@@ -187,8 +279,8 @@ def read_config_ca(path: str) -> Optional[str]:
 
 
 class HerdClient:
-    """Calls the nodes of a herd. report/report_many/get/near go to the first node that can be
-    reached (in config order, or `prefer` first); status asks every node."""
+    """Calls the nodes of a herd. report/report_many/get/near/search_clients/watch go to the
+    first node that can be reached (in config order, or `prefer` first); status asks every node."""
 
     def __init__(self, nodes: Sequence[Tuple[str, str]], *, timeout: float = DEFAULT_TIMEOUT,
                  ca_file: Optional[str] = None, cert_file: Optional[str] = None,
@@ -246,6 +338,12 @@ class HerdClient:
 
     def near(self, client_id=None, *, prefer=None, **kwargs) -> Nearby:
         return self._first(lambda n: n.near(client_id, **kwargs), prefer)
+
+    def search_clients(self, client_id=None, *, prefer=None, **kwargs) -> ClientsNearby:
+        return self._first(lambda n: n.search_clients(client_id, **kwargs), prefer)
+
+    def watch(self, client_ids=None, *, prefer=None, **kwargs) -> Watch:
+        return self._first(lambda n: n.watch(client_ids, **kwargs), prefer)
 
     def status(self) -> HerdStatus:
         """Every node's status (asked one after another, each within the timeout)."""

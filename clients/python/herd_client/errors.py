@@ -37,6 +37,10 @@ class HerdPermissionDenied(HerdError):
     """The node refused the caller."""
 
 
+class HerdResourceExhausted(HerdError):
+    """A limit was reached: too many watches on the node, or a watcher fell behind."""
+
+
 _BY_CODE = {
     grpc.StatusCode.INVALID_ARGUMENT: HerdInvalidArgument,
     grpc.StatusCode.NOT_FOUND: HerdNotFound,
@@ -44,6 +48,7 @@ _BY_CODE = {
     grpc.StatusCode.DEADLINE_EXCEEDED: HerdDeadlineExceeded,
     grpc.StatusCode.FAILED_PRECONDITION: HerdFailedPrecondition,
     grpc.StatusCode.PERMISSION_DENIED: HerdPermissionDenied,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: HerdResourceExhausted,
 }
 
 _CODE_BY_NUMBER = {code.value[0]: code for code in grpc.StatusCode}

@@ -105,3 +105,23 @@ class HerdStatus:
         if self.down:
             return False
         return len({(n.status.store_digest, n.status.stamp_count) for n in self.nodes}) <= 1
+
+
+@dataclass(frozen=True)
+class ClientHit:
+    stamp: Stamp
+    distance_m: float  # great-circle distance from the search centre
+
+
+@dataclass(frozen=True)
+class ClientsNearby:
+    hits: List[ClientHit]  # nearest first, ties by client id
+    center: Optional[Stamp] = None  # the centre client's stamp when the search was by client id
+    node: str = ""
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str  # "ENTER", "MOVE" or "EXIT"
+    stamp: Stamp
+    node: str = ""

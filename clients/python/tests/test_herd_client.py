@@ -244,3 +244,46 @@ def _has(node, client_id):
         return True
     except HerdError:
         return False
+
+
+def test_search_clients_nearest_first_and_its_errors(client):
+    alpha = client.node("Alpha")
+    for client_id, location in [("sc-centre", "-33.000000+151.000000"),
+                                ("sc-b", "-32.990000+151.000000"),
+                                ("sc-a", "-32.990000+151.000000"),
+                                ("sc-far", "-32.000000+151.000000")]:
+        alpha.report(client_id, location, "100")
+    charlie = client.node("Charlie")
+    assert wait_until(lambda: holds(charlie, "sc-far", "100"))
+    answer = charlie.search_clients("sc-centre", radius_km=50, max_results=10)
+    assert answer.center.client_id == "sc-centre"
+    assert answer.node == "Charlie"
+    # Two at the same spot: ordered by client id; the centre client is left out.
+    assert [h.stamp.client_id for h in answer.hits] == ["sc-a", "sc-b"]
+    assert answer.hits[0].distance_m == pytest.approx(1112, abs=2)
+    wide = client.search_clients(lat=-33, lng=151, radius_km=200, max_results=2)
+    assert [h.stamp.client_id for h in wide.hits] == ["sc-centre", "sc-a"]
+    boxed = client.search_clients(lat=-33, lng=151, box=((-33.005, 150.9), (-32.5, 151.1)),
+                                  max_results=10)
+    assert [h.stamp.client_id for h in boxed.hits] == ["sc-centre", "sc-a", "sc-b"]
+    with pytest.raises(HerdInvalidArgument, match="radius_km"):
+        alpha.search_clients(lat=-33, lng=151, radius_km=5000, max_results=10)
+    with pytest.raises(HerdInvalidArgument, match="max_results"):
+        alpha.search_clients(lat=-33, lng=151, radius_km=5, max_results=0)
+    with pytest.raises(HerdNotFound):
+        alpha.search_clients("sc-nobody", radius_km=5, max_results=1)
+
+
+def test_watch_a_circle_across_the_herd(client):
+    with client.node("Charlie").watch(lat=-20, lng=30, radius_km=10, timeout=60) as watch:
+        alpha = client.node("Alpha")
+        alpha.report("walker", "-21.000000+30.000000", "1")  # outside
+        alpha.report("walker", "-20.010000+30.000000", "2")  # enters
+        alpha.report("walker", "-20.000000+30.010000", "3")  # moves inside
+        alpha.report("walker", "-19.000000+30.000000", "4")  # leaves
+        events = [next(watch) for _ in range(3)]
+    assert [(e.type, e.stamp.client_time_text) for e in events] == [
+        ("ENTER", "2"), ("MOVE", "3"), ("EXIT", "4")]
+    assert all(e.stamp.origin == "Alpha" and e.node == "Charlie" for e in events)
+    with pytest.raises(HerdInvalidArgument, match="radius_km"):
+        client.node("Alpha").watch(lat=0, lng=0, radius_km=0)

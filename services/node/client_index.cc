@@ -1,0 +1,104 @@
+#include "services/node/client_index.h"
+
+#include <algorithm>
+
+#include "s2/s2cell_id.h"
+#include "services/places/geo_math.h"
+
+namespace herd {
+namespace {
+
+uint64_t CellOf(const v1::LocationStamp& stamp) {
+  return S2CellId(places::PointFromDegrees(stamp.latitude(), stamp.longitude())).id();
+}
+
+// Cells of a search's covering: more cells fit the area closer (fewer candidates to read) but
+// cost a btree seek each.
+constexpr int kSearchCoveringCells = 12;
+
+bool Nearer(const ClientIndex::Hit& a, const ClientIndex::Hit& b) {
+  if (a.distance_m != b.distance_m) return a.distance_m < b.distance_m;
+  return a.stamp.client_id() < b.stamp.client_id();
+}
+
+}  // namespace
+
+ClientIndex::ClientIndex(const StampStore* store) : store_(store), shards_(new Shard[kShards]) {}
+
+void ClientIndex::OnStored(const v1::LocationStamp* previous, const v1::LocationStamp& stored,
+                           uint64_t key_hash) {
+  const uint64_t cell = CellOf(stored);
+  if (previous != nullptr) {
+    const uint64_t old_cell = CellOf(*previous);
+    if (old_cell == cell) return;
+    Shard& shard = shards_[ShardOf(old_cell)];
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.entries.find(Entry(old_cell, key_hash));
+    if (it != shard.entries.end()) shard.entries.erase(it);
+  }
+  Shard& shard = shards_[ShardOf(cell)];
+  absl::MutexLock lock(&shard.mu);
+  shard.entries.insert(Entry(cell, key_hash));
+}
+
+size_t ClientIndex::size() const {
+  size_t total = 0;
+  for (int s = 0; s < kShards; ++s) {
+    absl::MutexLock lock(&shards_[s].mu);
+    total += shards_[s].entries.size();
+  }
+  return total;
+}
+
+std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
+  std::vector<Hit> hits;
+  if (query.max_results == 0 || query.area == nullptr) return hits;
+
+  // 1. Candidates: every entry in a cell of the covering (a superset of the area).
+  std::vector<uint64_t> candidates;
+  for (const S2CellId& cell : query.area->Covering(kSearchCoveringCells)) {
+    const uint64_t lo = cell.range_min().id(), hi = cell.range_max().id();
+    for (int s = ShardOf(lo); s <= ShardOf(hi); ++s) {
+      const Shard& shard = shards_[s];
+      absl::MutexLock lock(&shard.mu);
+      for (auto it = shard.entries.lower_bound(Entry(lo, 0));
+           it != shard.entries.end() && it->first <= hi; ++it) {
+        candidates.push_back(it->second);
+      }
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+  // 2. The exact test on each candidate's stamp as stored now, keeping the nearest
+  // `max_results` in a max-heap (a stamp is copied only when it enters the heap).
+  const S2Point center = places::PointFromDegrees(query.center_latitude, query.center_longitude);
+  for (uint64_t key_hash : candidates) {
+    store_->ForEachInLeaf(StampStore::LeafOf(key_hash), [&](const v1::LocationStamp& stamp,
+                                                            uint64_t stamp_key_hash, uint64_t) {
+      if (stamp_key_hash != key_hash) return;
+      if (!query.area->Contains(stamp.latitude(), stamp.longitude())) return;
+      if (query.has_min_received && stamp.received_at().seconds() < query.min_received_seconds) {
+        return;
+      }
+      if (!query.exclude_client_id.empty() && stamp.client_id() == query.exclude_client_id) return;
+      const double distance = places::DistanceMeters(
+          center, places::PointFromDegrees(stamp.latitude(), stamp.longitude()));
+      if (hits.size() == query.max_results) {
+        const Hit& worst = hits.front();
+        if (distance > worst.distance_m ||
+            (distance == worst.distance_m && stamp.client_id() >= worst.stamp.client_id())) {
+          return;
+        }
+        std::pop_heap(hits.begin(), hits.end(), Nearer);
+        hits.pop_back();
+      }
+      hits.push_back({stamp, distance});
+      std::push_heap(hits.begin(), hits.end(), Nearer);
+    });
+  }
+  std::sort_heap(hits.begin(), hits.end(), Nearer);
+  return hits;
+}
+
+}  // namespace herd
