@@ -344,7 +344,7 @@ int RunWatchArea(const Options& options, const std::vector<Target>& targets) {
   std::vector<std::string> unreachable;
   for (const Target& target : targets) {
     std::string label = target.name.empty() ? target.address : target.name;
-    auto stub = v1::LocationService::NewStub(MakeNodeChannel(target.address));
+    auto stub = v1::LocationService::NewStub(MakeNodeChannel(target));
     grpc::ClientContext context;
     auto reader = stub->Watch(&context, request);
     v1::WatchEvent event;
