@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -172,28 +173,47 @@ int RunReport(const Options& options, const std::vector<Target>& targets) {
   return kOk;
 }
 
-int RunNear(const Options& options, const std::vector<Target>& targets) {
-  v1::SearchNearbyRequest request;
-  const std::string& center = options.args[0];
-  std::vector<std::string> parts = absl::StrSplit(center, ',');
+namespace {
+
+// "LAT,LNG" into `location`; false when `text` is not that (a client id, then).
+bool ParseLatLng(const std::string& text, v1::LatLng* location) {
+  std::vector<std::string> parts = absl::StrSplit(text, ',');
   double latitude, longitude;
-  if (parts.size() == 2 && absl::SimpleAtod(parts[0], &latitude) &&
-      absl::SimpleAtod(parts[1], &longitude)) {
-    request.mutable_location()->set_latitude(latitude);
-    request.mutable_location()->set_longitude(longitude);
-  } else {
-    request.set_client_id(center);
+  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &latitude) ||
+      !absl::SimpleAtod(parts[1], &longitude)) {
+    return false;
   }
+  location->set_latitude(latitude);
+  location->set_longitude(longitude);
+  return true;
+}
+
+// RADIUS_KM and COUNT, the 2nd and 3rd arguments of `near` and `clients`, into `request`; the
+// usage error naming `command` when one is not a number.
+template <typename Request>
+std::optional<std::string> ParseRadiusAndCount(const Options& options, const char* command,
+                                               Request* request) {
   double radius_km;
   if (!absl::SimpleAtod(options.args[1], &radius_km)) {
-    return Usage(absl::StrCat("near: RADIUS_KM is not a number: \"", options.args[1], "\""));
+    return absl::StrCat(command, ": RADIUS_KM is not a number: \"", options.args[1], "\"");
   }
   uint32_t count;
   if (!absl::SimpleAtoi(options.args[2], &count)) {
-    return Usage(absl::StrCat("near: COUNT is not a whole number: \"", options.args[2], "\""));
+    return absl::StrCat(command, ": COUNT is not a whole number: \"", options.args[2], "\"");
   }
-  request.set_radius_km(radius_km);
-  request.set_max_results(count);
+  request->set_radius_km(radius_km);
+  request->set_max_results(count);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int RunNear(const Options& options, const std::vector<Target>& targets) {
+  v1::SearchNearbyRequest request;
+  if (!ParseLatLng(options.args[0], request.mutable_location())) {
+    request.set_client_id(options.args[0]);
+  }
+  if (auto error = ParseRadiusAndCount(options, "near", &request)) return Usage(*error);
   v1::SearchNearbyResponse response;
   Answer answer = AskFirstAnswering(options, targets, [&](auto& stub, auto* context) {
     return stub.SearchNearby(context, request, &response);
@@ -236,7 +256,7 @@ int RunNear(const Options& options, const std::vector<Target>& targets) {
     std::printf("%s\n", buffer.GetString());
   } else {
     if (response.has_stamp()) std::printf("%s\n", FormatAtLine(response.stamp()).c_str());
-    std::printf("%d places within %g km\n", response.places_size(), radius_km);
+    std::printf("%d places within %g km\n", response.places_size(), request.radius_km());
     for (const v1::Place& place : response.places()) {
       std::printf("%8.2f km  %s  [%s]  %s\n", place.distance_m() / 1000, place.name().c_str(),
                   absl::StrJoin(place.types(), ",").c_str(), place.vicinity().c_str());
@@ -246,19 +266,6 @@ int RunNear(const Options& options, const std::vector<Target>& targets) {
 }
 
 namespace {
-
-// "LAT,LNG" into `location`; false when it is not two numbers.
-bool ParseLatLng(const std::string& text, v1::LatLng* location) {
-  std::vector<std::string> parts = absl::StrSplit(text, ',');
-  double latitude, longitude;
-  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &latitude) ||
-      !absl::SimpleAtod(parts[1], &longitude)) {
-    return false;
-  }
-  location->set_latitude(latitude);
-  location->set_longitude(longitude);
-  return true;
-}
 
 const char* EventName(v1::WatchEvent::Type type) {
   switch (type) {
@@ -282,16 +289,7 @@ int RunClients(const Options& options, const std::vector<Target>& targets) {
   if (!ParseLatLng(options.args[0], request.mutable_location())) {
     request.set_client_id(options.args[0]);
   }
-  double radius_km;
-  if (!absl::SimpleAtod(options.args[1], &radius_km)) {
-    return Usage(absl::StrCat("clients: RADIUS_KM is not a number: \"", options.args[1], "\""));
-  }
-  uint32_t count;
-  if (!absl::SimpleAtoi(options.args[2], &count)) {
-    return Usage(absl::StrCat("clients: COUNT is not a whole number: \"", options.args[2], "\""));
-  }
-  request.set_radius_km(radius_km);
-  request.set_max_results(count);
+  if (auto error = ParseRadiusAndCount(options, "clients", &request)) return Usage(*error);
   v1::SearchClientsResponse response;
   Answer answer = AskFirstAnswering(options, targets, [&](auto& stub, auto* context) {
     return stub.SearchClients(context, request, &response);
@@ -321,7 +319,7 @@ int RunClients(const Options& options, const std::vector<Target>& targets) {
     w.EndObject();
     std::printf("%s\n", buffer.GetString());
   } else {
-    std::printf("%d clients within %g km\n", response.hits_size(), radius_km);
+    std::printf("%d clients within %g km\n", response.hits_size(), request.radius_km());
     for (const v1::ClientHit& hit : response.hits()) {
       std::printf("%10.3f km  %s\n", hit.distance_m() / 1000, FormatAtLine(hit.stamp()).c_str());
     }
