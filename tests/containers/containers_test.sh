@@ -409,7 +409,10 @@ swarm_phase() {
   herd_checks swarm_kill_goloman swarm_revive_goloman
   tls_checks swarm_container
   tls_log_checks "$(docker exec "$(swarm_container hands)" sh -c 'cat /var/log/herd/*.log')"
-  docker service logs "${PROJECT}_welsh" 2>&1 | grep -q 'herd-node Welsh: gRPC on 0.0.0.0:12100' ||
+  # Read whole before grep: with pipefail, grep -q leaving early would fail the pipe (SIGPIPE).
+  local service_logs
+  service_logs=$(docker service logs "${PROJECT}_welsh" 2>&1)
+  grep -q 'herd-node Welsh: gRPC on 0.0.0.0:12100' <<<"$service_logs" ||
     fail "service logs lack Welsh's start-up line"
   stack_remove
   local left
