@@ -107,6 +107,18 @@ int Fail(const Options& options, const Answer& answer) {
   return kFailed;
 }
 
+// With --json, an answer is one document: {"node": <who answered>, ...what `members` writes}.
+void PrintAnswerJson(const Answer& answer, const std::function<void(JsonWriter&)>& members) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("node");
+  w.String(answer.node.c_str());
+  members(w);
+  w.EndObject();
+  std::printf("%s\n", buffer.GetString());
+}
+
 int Usage(const std::string& why) {
   std::fprintf(stderr, "herdctl: %s\n", why.c_str());
   return kBadUsage;
@@ -123,15 +135,10 @@ int RunGet(const Options& options, const std::vector<Target>& targets) {
   });
   if (!answer.status.ok()) return Fail(options, answer);
   if (options.json) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("node");
-    w.String(answer.node.c_str());
-    w.Key("stamp");
-    StampJson(w, stamp);
-    w.EndObject();
-    std::printf("%s\n", buffer.GetString());
+    PrintAnswerJson(answer, [&](JsonWriter& w) {
+      w.Key("stamp");
+      StampJson(w, stamp);
+    });
   } else {
     std::printf("%s\n", FormatAtLine(stamp).c_str());
   }
@@ -154,17 +161,12 @@ int RunReport(const Options& options, const std::vector<Target>& targets) {
   });
   if (!answer.status.ok()) return Fail(options, answer);
   if (options.json) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("node");
-    w.String(answer.node.c_str());
-    w.Key("stored");
-    w.Bool(response.stored());
-    w.Key("stamp");
-    StampJson(w, response.stamp());
-    w.EndObject();
-    std::printf("%s\n", buffer.GetString());
+    PrintAnswerJson(answer, [&](JsonWriter& w) {
+      w.Key("stored");
+      w.Bool(response.stored());
+      w.Key("stamp");
+      StampJson(w, response.stamp());
+    });
   } else {
     std::printf("%s\n%s\n", FormatAtLine(response.stamp()).c_str(),
                 response.stored() ? "stored: this is now the client's latest stamp"
@@ -220,40 +222,35 @@ int RunNear(const Options& options, const std::vector<Target>& targets) {
   });
   if (!answer.status.ok()) return Fail(options, answer);
   if (options.json) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("node");
-    w.String(answer.node.c_str());
-    if (response.has_stamp()) {
-      w.Key("stamp");
-      StampJson(w, response.stamp());
-    }
-    w.Key("places");
-    w.StartArray();
-    for (const v1::Place& place : response.places()) {
-      w.StartObject();
-      w.Key("placeId");
-      Text(w, place.place_id());
-      w.Key("name");
-      Text(w, place.name());
-      w.Key("latitude");
-      w.Double(place.latitude());
-      w.Key("longitude");
-      w.Double(place.longitude());
-      w.Key("distanceM");
-      w.Double(place.distance_m());
-      w.Key("types");
+    PrintAnswerJson(answer, [&](JsonWriter& w) {
+      if (response.has_stamp()) {
+        w.Key("stamp");
+        StampJson(w, response.stamp());
+      }
+      w.Key("places");
       w.StartArray();
-      for (const std::string& type : place.types()) Text(w, type);
+      for (const v1::Place& place : response.places()) {
+        w.StartObject();
+        w.Key("placeId");
+        Text(w, place.place_id());
+        w.Key("name");
+        Text(w, place.name());
+        w.Key("latitude");
+        w.Double(place.latitude());
+        w.Key("longitude");
+        w.Double(place.longitude());
+        w.Key("distanceM");
+        w.Double(place.distance_m());
+        w.Key("types");
+        w.StartArray();
+        for (const std::string& type : place.types()) Text(w, type);
+        w.EndArray();
+        w.Key("vicinity");
+        Text(w, place.vicinity());
+        w.EndObject();
+      }
       w.EndArray();
-      w.Key("vicinity");
-      Text(w, place.vicinity());
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    std::printf("%s\n", buffer.GetString());
+    });
   } else {
     if (response.has_stamp()) std::printf("%s\n", FormatAtLine(response.stamp()).c_str());
     std::printf("%d places within %g km\n", response.places_size(), request.radius_km());
@@ -296,28 +293,23 @@ int RunClients(const Options& options, const std::vector<Target>& targets) {
   });
   if (!answer.status.ok()) return Fail(options, answer);
   if (options.json) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("node");
-    w.String(answer.node.c_str());
-    if (response.has_center_stamp()) {
-      w.Key("center");
-      StampJson(w, response.center_stamp());
-    }
-    w.Key("clients");
-    w.StartArray();
-    for (const v1::ClientHit& hit : response.hits()) {
-      w.StartObject();
-      w.Key("distanceM");
-      w.Double(hit.distance_m());
-      w.Key("stamp");
-      StampJson(w, hit.stamp());
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    std::printf("%s\n", buffer.GetString());
+    PrintAnswerJson(answer, [&](JsonWriter& w) {
+      if (response.has_center_stamp()) {
+        w.Key("center");
+        StampJson(w, response.center_stamp());
+      }
+      w.Key("clients");
+      w.StartArray();
+      for (const v1::ClientHit& hit : response.hits()) {
+        w.StartObject();
+        w.Key("distanceM");
+        w.Double(hit.distance_m());
+        w.Key("stamp");
+        StampJson(w, hit.stamp());
+        w.EndObject();
+      }
+      w.EndArray();
+    });
   } else {
     std::printf("%d clients within %g km\n", response.hits_size(), request.radius_km());
     for (const v1::ClientHit& hit : response.hits()) {
