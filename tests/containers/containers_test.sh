@@ -183,12 +183,20 @@ scrape_metrics() {
 
 # The value of SERIES (exactly as exposed, labels included) at metrics port PORT is at least MIN.
 expect_metric_at_least() {
-  local port=$1 series=$2 min=$3 body value
-  body=$(scrape_metrics "$port") || fail "no /metrics answer on host port $port"
-  value=$(awk -v s="$series" '$1 == s {print $2}' <<<"$body")
-  [ -n "$value" ] || fail "no $series in /metrics on port $port"
-  awk -v v="$value" -v m="$min" 'BEGIN {exit !(v >= m)}' ||
-    fail "$series is $value on port $port, expected at least $min"
+  # Polled for up to 20 s: a counter may lag the traffic, and a link may still be dialling when
+  # the stores already agree through other paths.
+  local port=$1 series=$2 min=$3 body value deadline=$((SECONDS + 20))
+  while :; do
+    body=$(scrape_metrics "$port") || body=
+    value=$(awk -v s="$series" '$1 == s {print $2}' <<<"$body")
+    if [ -n "$value" ] && awk -v v="$value" -v m="$min" 'BEGIN {exit !(v >= m)}'; then return; fi
+    if [ $SECONDS -ge $deadline ]; then
+      [ -n "$body" ] || fail "no /metrics answer on host port $port"
+      [ -n "$value" ] || fail "no $series in /metrics on port $port"
+      fail "$series is $value on port $port, expected at least $min"
+    fi
+    sleep 0.5
+  done
 }
 
 # Every node answers health SERVING and every gateway accepts connections; bounded.
