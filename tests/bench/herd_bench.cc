@@ -184,6 +184,15 @@ struct ConnectionResult {
   uint64_t sent = 0, ok = 0, bad = 0, places = 0, broken = 0;
   std::string last_client;  // the last IAMAT's client and time, for the convergence check
   std::string last_time;
+
+  // Adds another connection's counts (not its last client).
+  void AddCountsOf(const ConnectionResult& other) {
+    sent += other.sent;
+    ok += other.ok;
+    bad += other.bad;
+    places += other.places;
+    broken += other.broken;
+  }
 };
 
 // Appends the next request line to `out` and returns true, or returns false when there is none.
@@ -294,13 +303,7 @@ PhaseResult RunPhase(const std::string& address, int connections, int window, bo
   }
   for (auto& t : threads) t.join();
   phase.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  for (const auto& r : phase.connections) {
-    phase.total.sent += r.sent;
-    phase.total.ok += r.ok;
-    phase.total.bad += r.bad;
-    phase.total.places += r.places;
-    phase.total.broken += r.broken;
-  }
+  for (const auto& r : phase.connections) phase.total.AddCountsOf(r);
   return phase;
 }
 
@@ -412,12 +415,7 @@ PhaseResult RunClientSearches(herd::v1::LocationService::Stub* stub,
   }
   for (std::thread& w : workers) w.join();
   phase.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  for (const ConnectionResult& r : phase.connections) {
-    phase.total.sent += r.sent;
-    phase.total.ok += r.ok;
-    phase.total.bad += r.bad;
-    phase.total.places += r.places;
-  }
+  for (const ConnectionResult& r : phase.connections) phase.total.AddCountsOf(r);
   return phase;
 }
 
