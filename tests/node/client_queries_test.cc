@@ -239,21 +239,25 @@ TEST_F(SearchClientsTest, AWatcherAtWelshSeesAClientReportedAtHandsEnterMoveAndL
   ASSERT_TRUE(watcher.Next(&event));
   EXPECT_EQ(event.type(), v1::WatchEvent::READY);
 
-  Report(herd_, "Hands", "kiwi", 35.0, -118.445127, "1");    // outside: no event
-  Report(herd_, "Hands", "kiwi", 34.07, -118.445127, "2");   // enters
-  Report(herd_, "Hands", "kiwi", 34.08, -118.44, "3");       // moves inside
-  Report(herd_, "Hands", "kiwi", 34.5, -118.445127, "4");    // leaves
-  Report(herd_, "Hands", "other", 34.07, -118.445127, "5");  // a second client enters
-
-  const std::vector<std::pair<v1::WatchEvent::Type, std::string>> expected = {
-      {v1::WatchEvent::ENTER, "2"},
-      {v1::WatchEvent::MOVE, "3"},
-      {v1::WatchEvent::EXIT, "4"},
-      {v1::WatchEvent::ENTER, "5"}};
-  for (const auto& [type, time] : expected) {
+  // Each report once the previous one's event came: a client moving for real reports seconds
+  // apart. Sent at once, a later stamp could reach Welsh first by another path and make the
+  // earlier one stale there (only the latest stamp of a client is guaranteed everywhere).
+  Report(herd_, "Hands", "kiwi", 35.0, -118.445127, "1");  // outside: no event
+  struct Step {
+    const char* client;
+    double latitude, longitude;
+    const char* time;
+    v1::WatchEvent::Type expected;
+  };
+  for (const Step& step : std::vector<Step>{
+           {"kiwi", 34.07, -118.445127, "2", v1::WatchEvent::ENTER},      // enters
+           {"kiwi", 34.08, -118.44, "3", v1::WatchEvent::MOVE},           // moves inside
+           {"kiwi", 34.5, -118.445127, "4", v1::WatchEvent::EXIT},        // leaves
+           {"other", 34.07, -118.445127, "5", v1::WatchEvent::ENTER}}) {  // a second client
+    Report(herd_, "Hands", step.client, step.latitude, step.longitude, step.time);
     ASSERT_TRUE(watcher.Next(&event)) << watcher.Finish().error_message();
-    EXPECT_EQ(event.type(), type) << event.DebugString();
-    EXPECT_EQ(event.stamp().client_time_text(), time);
+    EXPECT_EQ(event.type(), step.expected) << event.DebugString();
+    EXPECT_EQ(event.stamp().client_time_text(), step.time);
     EXPECT_EQ(event.stamp().origin(), "Hands");
   }
   EXPECT_EQ(event.stamp().client_id(), "other");
@@ -273,22 +277,27 @@ TEST_F(SearchClientsTest, AreaWatchesAcrossTheAntimeridianAndAroundThePole) {
   ASSERT_TRUE(pole_watcher.Next(&event));
   ASSERT_EQ(event.type(), v1::WatchEvent::READY);
 
-  Report(herd_, "Hands", "ship", 0, 179.9, "1");    // enters the box
-  Report(herd_, "Hands", "ship", 0, -179.9, "2");   // moves across the antimeridian
-  Report(herd_, "Hands", "ship", 0, -160, "3");     // leaves
-  Report(herd_, "Hands", "bear", 89.5, 45, "1");    // enters the polar circle
-  Report(herd_, "Hands", "bear", 89.9, -120, "2");  // moves past the pole
-  Report(herd_, "Hands", "bear", 88, 0, "3");       // leaves (222 km from the pole)
-  for (Watcher* watcher : {&box_watcher, &pole_watcher}) {
-    for (const auto& [type, time] :
-         std::vector<std::pair<v1::WatchEvent::Type, std::string>>{{v1::WatchEvent::ENTER, "1"},
-                                                                   {v1::WatchEvent::MOVE, "2"},
-                                                                   {v1::WatchEvent::EXIT, "3"}}) {
-      ASSERT_TRUE(watcher->Next(&event));
-      EXPECT_EQ(event.type(), type) << event.DebugString();
-      EXPECT_EQ(event.stamp().client_time_text(), time);
-      EXPECT_EQ(event.stamp().client_id(), watcher == &box_watcher ? "ship" : "bear");
-    }
+  // Each report once the previous one's event came (see the test above).
+  struct Step {
+    Watcher* watcher;
+    const char* client;
+    double latitude, longitude;
+    const char* time;
+    v1::WatchEvent::Type expected;
+  };
+  for (const Step& step : std::vector<Step>{
+           {&box_watcher, "ship", 0, 179.9, "1", v1::WatchEvent::ENTER},  // enters the box
+           {&box_watcher, "ship", 0, -179.9, "2", v1::WatchEvent::MOVE},  // across the antimeridian
+           {&box_watcher, "ship", 0, -160, "3", v1::WatchEvent::EXIT},    // leaves
+           {&pole_watcher, "bear", 89.5, 45, "1",
+            v1::WatchEvent::ENTER},  // enters the polar circle
+           {&pole_watcher, "bear", 89.9, -120, "2", v1::WatchEvent::MOVE},  // moves past the pole
+           {&pole_watcher, "bear", 88, 0, "3", v1::WatchEvent::EXIT}}) {    // leaves (222 km away)
+    Report(herd_, "Hands", step.client, step.latitude, step.longitude, step.time);
+    ASSERT_TRUE(step.watcher->Next(&event));
+    EXPECT_EQ(event.type(), step.expected) << event.DebugString();
+    EXPECT_EQ(event.stamp().client_time_text(), step.time);
+    EXPECT_EQ(event.stamp().client_id(), step.client);
   }
 }
 
@@ -301,10 +310,12 @@ TEST_F(SearchClientsTest, AClientWatchSeesEveryStampOfItsClients) {
   EXPECT_EQ(event.type(), v1::WatchEvent::READY);
   Report(herd_, "Goloman", "apple", 1, 1, "1");
   Report(herd_, "Goloman", "kiwi", 1, 1, "1");
-  Report(herd_, "Hands", "kiwi", -40, 100, "2");
   ASSERT_TRUE(watcher.Next(&event));
   EXPECT_EQ(event.type(), v1::WatchEvent::ENTER);
   EXPECT_EQ(event.stamp().client_time_text(), "1");
+  // Only once Welsh stored the first stamp: reported at once, the second could reach Welsh first
+  // by another path and make the first stale there (never stored, so never an event).
+  Report(herd_, "Hands", "kiwi", -40, 100, "2");
   ASSERT_TRUE(watcher.Next(&event));
   EXPECT_EQ(event.type(), v1::WatchEvent::MOVE);
   EXPECT_EQ(event.stamp().origin(), "Hands");
