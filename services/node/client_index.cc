@@ -8,7 +8,8 @@
 namespace herd {
 namespace {
 
-uint64_t CellOf(const v1::LocationStamp& stamp) {
+template <typename Stamp>
+uint64_t CellOf(const Stamp& stamp) {
   return S2CellId(places::PointFromDegrees(stamp.latitude(), stamp.longitude())).id();
 }
 
@@ -25,7 +26,7 @@ bool Nearer(const ClientIndex::Hit& a, const ClientIndex::Hit& b) {
 
 ClientIndex::ClientIndex(const StampStore* store) : store_(store), shards_(new Shard[kShards]) {}
 
-void ClientIndex::OnStored(const v1::LocationStamp* previous, const v1::LocationStamp& stored,
+void ClientIndex::OnStored(const StoredStamp* previous, const v1::LocationStamp& stored,
                            uint64_t key_hash) {
   const uint64_t cell = CellOf(stored);
   if (previous != nullptr) {
@@ -74,11 +75,10 @@ std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
   // `max_results` in a max-heap (a stamp is copied only when it enters the heap).
   const S2Point center = places::PointFromDegrees(query.center_latitude, query.center_longitude);
   for (uint64_t key_hash : candidates) {
-    store_->ForEachInLeaf(StampStore::LeafOf(key_hash), [&](const v1::LocationStamp& stamp,
-                                                            uint64_t stamp_key_hash, uint64_t) {
-      if (stamp_key_hash != key_hash) return;
+    store_->ForEachInLeaf(StampStore::LeafOf(key_hash), [&](const StoredStamp& stamp) {
+      if (stamp.key_hash() != key_hash) return;
       if (!query.area->Contains(stamp.latitude(), stamp.longitude())) return;
-      if (query.has_min_received && stamp.received_at().seconds() < query.min_received_seconds) {
+      if (query.has_min_received && stamp.received_at().seconds < query.min_received_seconds) {
         return;
       }
       if (!query.exclude_client_id.empty() && stamp.client_id() == query.exclude_client_id) return;
@@ -93,7 +93,7 @@ std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
         std::pop_heap(hits.begin(), hits.end(), Nearer);
         hits.pop_back();
       }
-      hits.push_back({stamp, distance});
+      hits.push_back({stamp.ToProto(), distance});
       std::push_heap(hits.begin(), hits.end(), Nearer);
     });
   }

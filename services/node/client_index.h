@@ -29,7 +29,7 @@ class ClientIndex : public StampObserver {
  public:
   explicit ClientIndex(const StampStore* store);
 
-  void OnStored(const v1::LocationStamp* previous, const v1::LocationStamp& stored,
+  void OnStored(const StoredStamp* previous, const v1::LocationStamp& stored,
                 uint64_t key_hash) override;
 
   struct Query {

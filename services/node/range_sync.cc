@@ -187,6 +187,7 @@ void RangeSync::HandleWants(const v1::StampWants& wants) {
 bool RangeSync::Pump(SyncOutput* out) {
   if (tasks_.empty()) return false;
   Task& task = tasks_.front();
+  v1::LocationStamp stamp;  // each record sent, as a message
   switch (task.kind) {
     case Task::Kind::kSummaries: {
       v1::PeerMessage message;
@@ -209,26 +210,27 @@ bool RangeSync::Pump(SyncOutput* out) {
       return false;
     }
     case Task::Kind::kStampsNotIn:
-      store_->ForEachInLeaf(
-          task.leaf, [&](const v1::LocationStamp& stamp, uint64_t key, uint64_t hash) {
-            if (std::binary_search(task.peer_entries.begin(), task.peer_entries.end(),
-                                   std::make_pair(key, hash))) {
-              return;
-            }
-            out->SendCatchUp(stamp);
-            ++stats_.sent;
-          });
+      store_->ForEachInLeaf(task.leaf, [&](const StoredStamp& record) {
+        if (std::binary_search(task.peer_entries.begin(), task.peer_entries.end(),
+                               std::make_pair(record.key_hash(), record.stamp_hash()))) {
+          return;
+        }
+        record.ToProto(&stamp);
+        out->SendCatchUp(stamp);
+        ++stats_.sent;
+      });
       tasks_.pop_front();
       return false;
     case Task::Kind::kWantedStamps:
-      store_->ForEachInLeaf(
-          task.leaf, [&](const v1::LocationStamp& stamp, uint64_t key, uint64_t hash) {
-            if (!std::binary_search(task.wanted_keys.begin(), task.wanted_keys.end(), key)) {
-              return;
-            }
-            out->SendCatchUp(stamp);
-            ++stats_.sent;
-          });
+      store_->ForEachInLeaf(task.leaf, [&](const StoredStamp& record) {
+        if (!std::binary_search(task.wanted_keys.begin(), task.wanted_keys.end(),
+                                record.key_hash())) {
+          return;
+        }
+        record.ToProto(&stamp);
+        out->SendCatchUp(stamp);
+        ++stats_.sent;
+      });
       tasks_.pop_front();
       return false;
     case Task::Kind::kDone: {

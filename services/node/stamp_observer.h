@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "herd/v1/stamp.pb.h"
+#include "services/node/stored_stamp.h"
 
 namespace herd {
 
@@ -15,7 +16,7 @@ class StampObserver {
  public:
   virtual ~StampObserver() = default;
   // `previous` is the client's stamp before this one, or null when the store had none.
-  virtual void OnStored(const v1::LocationStamp* previous, const v1::LocationStamp& stored,
+  virtual void OnStored(const StoredStamp* previous, const v1::LocationStamp& stored,
                         uint64_t key_hash) = 0;
 };
 

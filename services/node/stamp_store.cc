@@ -81,40 +81,44 @@ void StampStore::UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_
 }
 
 StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
-  uint64_t key_hash = KeyHash(stamp.client_id());
-  uint32_t leaf = LeafOf(key_hash);
+  const uint64_t key_hash = KeyHash(stamp.client_id());
+  const uint32_t leaf = LeafOf(key_hash);
   Shard& shard = ShardOf(leaf);
-  uint64_t new_hash = StampHash(stamp);
+  const uint64_t new_hash = StampHash(stamp);
+  const ClientKey key{stamp.client_id(), key_hash};
   absl::MutexLock lock(&shard.mu);
   if (shard.buckets.empty()) shard.buckets.resize(kLeavesPerShard);
   Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
-  auto [it, inserted] = bucket.stamps.try_emplace(stamp.client_id());
+  auto it = bucket.stamps.find(key);
+  const StoredStamp* previous = it == bucket.stamps.end() ? nullptr : it->record.get();
   uint64_t delta = new_hash;
-  if (!inserted) {
-    if (CompareStamps(stamp, it->second.stamp) <= 0) return MergeResult::kStale;
-    delta ^= it->second.stamp_hash;
+  if (previous != nullptr) {
+    if (CompareStamps(stamp, *previous) <= 0) return MergeResult::kStale;
+    delta ^= previous->stamp_hash();
   }
-  for (StampObserver* observer : observers_) {
-    observer->OnStored(inserted ? nullptr : &it->second.stamp, stamp, key_hash);
+  for (StampObserver* observer : observers_) observer->OnStored(previous, stamp, key_hash);
+  StoredStamp::Ptr record = StoredStamp::Make(stamp, key_hash, new_hash);
+  if (previous != nullptr) {
+    it->record = std::move(record);
+  } else {
+    bucket.stamps.insert(Slot{std::move(record)});
   }
-  it->second.stamp = stamp;
-  it->second.key_hash = key_hash;
-  it->second.stamp_hash = new_hash;
   bucket.digest ^= delta;
-  bucket.count += inserted ? 1 : 0;
-  UpdateTree(leaf, delta, inserted ? 1 : 0);
+  bucket.count += previous == nullptr ? 1 : 0;
+  UpdateTree(leaf, delta, previous == nullptr ? 1 : 0);
   return MergeResult::kStored;
 }
 
 std::optional<v1::LocationStamp> StampStore::Get(absl::string_view client_id) const {
-  uint32_t leaf = LeafOf(KeyHash(client_id));
+  const uint64_t key_hash = KeyHash(client_id);
+  const uint32_t leaf = LeafOf(key_hash);
   Shard& shard = ShardOf(leaf);
   absl::MutexLock lock(&shard.mu);
   if (shard.buckets.empty()) return std::nullopt;
   const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
-  auto it = bucket.stamps.find(client_id);
+  auto it = bucket.stamps.find(ClientKey{client_id, key_hash});
   if (it == bucket.stamps.end()) return std::nullopt;
-  return it->second.stamp;
+  return it->record->ToProto();
 }
 
 uint64_t StampStore::NodeDigest(int level, uint32_t index) const {
@@ -142,28 +146,29 @@ std::vector<std::pair<uint64_t, uint64_t>> StampStore::LeafSummary(uint32_t leaf
   if (shard.buckets.empty()) return summary;
   const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
   summary.reserve(bucket.stamps.size());
-  for (const auto& [client, entry] : bucket.stamps) {
-    summary.emplace_back(entry.key_hash, entry.stamp_hash);
+  for (const Slot& slot : bucket.stamps) {
+    summary.emplace_back(slot.record->key_hash(), slot.record->stamp_hash());
   }
   return summary;
 }
 
-void StampStore::ForEachInLeaf(
-    uint32_t leaf,
-    const std::function<void(const v1::LocationStamp&, uint64_t, uint64_t)>& fn) const {
+void StampStore::ForEachInLeaf(uint32_t leaf,
+                               const std::function<void(const StoredStamp&)>& fn) const {
   Shard& shard = ShardOf(leaf);
   absl::MutexLock lock(&shard.mu);
   if (shard.buckets.empty()) return;
-  for (const auto& [client, entry] : shard.buckets[leaf % kLeavesPerShard].stamps) {
-    fn(entry.stamp, entry.key_hash, entry.stamp_hash);
-  }
+  for (const Slot& slot : shard.buckets[leaf % kLeavesPerShard].stamps) fn(*slot.record);
 }
 
 void StampStore::ForEach(const std::function<void(const v1::LocationStamp&)>& fn) const {
+  v1::LocationStamp stamp;
   for (int s = 0; s < kShards; ++s) {
     absl::MutexLock lock(&shards_[s].mu);
     for (const Bucket& bucket : shards_[s].buckets) {
-      for (const auto& [client, entry] : bucket.stamps) fn(entry.stamp);
+      for (const Slot& slot : bucket.stamps) {
+        slot.record->ToProto(&stamp);
+        fn(stamp);
+      }
     }
   }
 }

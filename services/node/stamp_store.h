@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "herd/v1/stamp.pb.h"
 #include "services/node/stamp_observer.h"
+#include "services/node/stored_stamp.h"
 
 namespace herd {
 
@@ -27,7 +28,8 @@ namespace herd {
 // tree over the buckets (fan-out 16, kLevels levels; each node holds the XOR of its stamps'
 // hashes and their count) is updated on every merge in O(kLevels), so two nodes can find the
 // buckets where they differ by comparing a few tree nodes (anti-entropy, services/node/README.md).
-// Buckets are grouped into shards, each under its own lock.
+// Buckets are grouped into shards, each under its own lock. Each client's stamp is one
+// StoredStamp record (a single allocation), found by id through a set of pointers.
 class StampStore {
  public:
   enum class MergeResult { kStored, kStale };
@@ -58,12 +60,10 @@ class StampStore {
 
   // (key hash, stamp hash) of every stamp in a leaf bucket.
   std::vector<std::pair<uint64_t, uint64_t>> LeafSummary(uint32_t leaf) const;
-  // Calls `fn` for every stamp of a leaf bucket (its shard is locked during the calls).
-  // `fn(stamp, key_hash, stamp_hash)`.
-  void ForEachInLeaf(
-      uint32_t leaf,
-      const std::function<void(const v1::LocationStamp&, uint64_t, uint64_t)>& fn) const;
-  // Calls `fn` for every stamp, one shard at a time.
+  // Calls `fn` for every stamp of a leaf bucket (its shard is locked during the calls; the
+  // record lives only as long as the call).
+  void ForEachInLeaf(uint32_t leaf, const std::function<void(const StoredStamp&)>& fn) const;
+  // Calls `fn` for every stamp, one shard at a time (the message is reused between calls).
   void ForEach(const std::function<void(const v1::LocationStamp&)>& fn) const;
 
   // Stable 64-bit hash of a stamp's contents (FNV-1a over a canonical encoding).
@@ -75,13 +75,35 @@ class StampStore {
   }
 
  private:
-  struct Entry {
-    v1::LocationStamp stamp;
-    uint64_t key_hash = 0;
-    uint64_t stamp_hash = 0;
+  // A client's record. The set never rehashes by the record's contents other than its key
+  // hash and id, which a replacement keeps, so the pointer may be swapped in place.
+  struct Slot {
+    mutable StoredStamp::Ptr record;
+  };
+  // Lookup by id without building a record; `hash` is KeyHash(id).
+  struct ClientKey {
+    absl::string_view id;
+    uint64_t hash;
+  };
+  struct SlotHash {
+    using is_transparent = void;
+    size_t operator()(const Slot& slot) const { return slot.record->key_hash(); }
+    size_t operator()(const ClientKey& key) const { return key.hash; }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    bool operator()(const Slot& a, const Slot& b) const {
+      return a.record->client_id() == b.record->client_id();
+    }
+    bool operator()(const Slot& a, const ClientKey& b) const {
+      return a.record->client_id() == b.id;
+    }
+    bool operator()(const ClientKey& a, const Slot& b) const {
+      return a.id == b.record->client_id();
+    }
   };
   struct Bucket {
-    absl::flat_hash_map<std::string, Entry> stamps;
+    absl::flat_hash_set<Slot, SlotHash, SlotEq> stamps;
     uint64_t digest = 0;  // the leaf's tree node
     uint64_t count = 0;
   };

@@ -131,17 +131,16 @@ void WatchHub::Remove(WatchStream* stream) {
   open_.store(registered_, std::memory_order_relaxed);
 }
 
-void WatchHub::Match(const v1::LocationStamp& stamp, std::vector<WatchStream*>* out) const {
+void WatchHub::Match(double latitude, double longitude, std::vector<WatchStream*>* out) const {
   if (by_cell_.empty()) return;
-  const S2CellId leaf(places::PointFromDegrees(stamp.latitude(), stamp.longitude()));
+  const S2CellId leaf(places::PointFromDegrees(latitude, longitude));
   for (int level = kMinLevel; level <= kMaxLevel; level += kLevelMod) {
     auto it = by_cell_.find(leaf.parent(level).id());
     if (it != by_cell_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
   }
 }
 
-void WatchHub::OnStored(const v1::LocationStamp* previous, const v1::LocationStamp& stored,
-                        uint64_t) {
+void WatchHub::OnStored(const StoredStamp* previous, const v1::LocationStamp& stored, uint64_t) {
   if (open_.load(std::memory_order_relaxed) == 0) return;
   std::vector<WatchStream*> to_kick;
   {
@@ -153,8 +152,8 @@ void WatchHub::OnStored(const v1::LocationStamp* previous, const v1::LocationSta
       }
     }
     std::vector<WatchStream*> candidates;
-    Match(stored, &candidates);
-    if (previous != nullptr) Match(*previous, &candidates);
+    Match(stored.latitude(), stored.longitude(), &candidates);
+    if (previous != nullptr) Match(previous->latitude(), previous->longitude(), &candidates);
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     for (WatchStream* stream : candidates) {

@@ -42,7 +42,7 @@ class WatchHub : public StampObserver {
   // invalid or the node serves max_watchers watches already).
   grpc::ServerWriteReactor<v1::WatchEvent>* Open(const v1::WatchRequest& request);
 
-  void OnStored(const v1::LocationStamp* previous, const v1::LocationStamp& stored,
+  void OnStored(const StoredStamp* previous, const v1::LocationStamp& stored,
                 uint64_t key_hash) override;
 
   size_t watchers() const { return open_.load(std::memory_order_relaxed); }
@@ -55,7 +55,7 @@ class WatchHub : public StampObserver {
   void Remove(WatchStream* stream);
   void Kick(WatchStream* stream);  // takes a reference
   void DeliveryLoop();
-  void Match(const v1::LocationStamp& stamp, std::vector<WatchStream*>* out) const
+  void Match(double latitude, double longitude, std::vector<WatchStream*>* out) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const Options options_;

@@ -1,0 +1,93 @@
+#include "services/node/stored_stamp.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "google/protobuf/util/message_differencer.h"
+#include "services/core/stamp.h"
+#include "services/node/stamp_store.h"
+
+namespace herd {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+
+v1::LocationStamp Stamp(const std::string& client, const std::string& location,
+                        const std::string& time, const std::string& origin, Instant received) {
+  absl::StatusOr<v1::LocationStamp> s = MakeStamp(client, location, time, origin, received);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return *s;
+}
+
+StoredStamp::Ptr Record(const v1::LocationStamp& stamp) {
+  return StoredStamp::Make(stamp, StampStore::KeyHash(stamp.client_id()),
+                           StampStore::StampHash(stamp));
+}
+
+TEST(StoredStamp, GivesBackTheStampItWasMadeFrom) {
+  v1::LocationStamp stamp = Stamp("kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                                  "1520023934.918963997", "Goloman", {1520023935, 182837383});
+  StoredStamp::Ptr record = Record(stamp);
+  EXPECT_TRUE(MessageDifferencer::Equals(record->ToProto(), stamp))
+      << record->ToProto().DebugString();
+  EXPECT_EQ(record->client_id(), "kiwi.cs.ucla.edu");
+  EXPECT_EQ(record->location_text(), "+34.068930-118.445127");
+  EXPECT_EQ(record->client_time_text(), "1520023934.918963997");
+  EXPECT_EQ(record->origin(), "Goloman");
+  EXPECT_EQ(record->latitude(), stamp.latitude());
+  EXPECT_EQ(record->longitude(), stamp.longitude());
+  EXPECT_EQ(record->client_time(), (Instant{1520023934, 918963997}));
+  EXPECT_EQ(record->received_at(), (Instant{1520023935, 182837383}));
+  EXPECT_EQ(record->key_hash(), StampStore::KeyHash(stamp.client_id()));
+  EXPECT_EQ(record->stamp_hash(), StampStore::StampHash(stamp));
+}
+
+// Lengths are varints: texts of 0, 127, 128, 16383, 16384 and 65536 bytes (the longest id)
+// all come back whole, with their neighbours intact.
+TEST(StoredStamp, KeepsTextsOfEveryLengthClass) {
+  for (size_t size :
+       {size_t{1}, size_t{127}, size_t{128}, size_t{16383}, size_t{16384}, kMaxClientIdBytes}) {
+    v1::LocationStamp stamp = Stamp(std::string(size, 'k'), "+1+2", "-5.5", "Hands", {7, 1});
+    stamp.set_origin(std::string(size % 300, 'o'));
+    StoredStamp::Ptr record = Record(stamp);
+    EXPECT_EQ(record->client_id(), stamp.client_id()) << size;
+    EXPECT_EQ(record->location_text(), "+1+2");
+    EXPECT_EQ(record->client_time_text(), "-5.5");
+    EXPECT_EQ(record->origin(), stamp.origin());
+    EXPECT_EQ(record->client_time(), (Instant{-6, 500000000}));
+    EXPECT_TRUE(MessageDifferencer::Equals(record->ToProto(), stamp)) << size;
+  }
+}
+
+TEST(StoredStamp, IsOneSmallAllocation) {
+  v1::LocationStamp stamp = Stamp("kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                                  "1520023934.918963997", "Goloman", {1520023935, 182837383});
+  // 56 fixed bytes, four one-byte lengths and the 64 bytes of text.
+  EXPECT_EQ(Record(stamp)->bytes(), 56u + 4u + 16u + 21u + 20u + 7u);
+}
+
+// The record's order is CompareStamps' order, for every pair of fields that can decide it.
+TEST(StoredStamp, OrdersLikeTheMessages) {
+  std::vector<v1::LocationStamp> stamps = {
+      Stamp("kiwi", "+1+1", "100", "Hands", {200, 0}),
+      Stamp("kiwi", "+2+2", "100", "Goloman", {201, 0}),
+      Stamp("kiwi", "+3+3", "100", "Goloman", {200, 5}),
+      Stamp("kiwi", "+4+4", "99.999999999", "Welsh", {300, 0}),
+      Stamp("kiwi", "+5+5", "100.0", "Goloman", {201, 0}),
+      Stamp("kiwi", "+5+5", "100", "Goloman", {201, 0}),
+      Stamp("kiwi", "+5+6", "100", "Goloman", {201, 0}),
+      Stamp("kiwi", "+1+1", "-5", "Wilkes", {7, 0}),
+      Stamp("kiwi", "+1+1", "-5", "Wilkes\xff", {7, 0}),
+  };
+  for (const v1::LocationStamp& a : stamps) {
+    for (const v1::LocationStamp& b : stamps) {
+      EXPECT_EQ(CompareStamps(a, *Record(b)), CompareStamps(a, b))
+          << a.ShortDebugString() << " vs " << b.ShortDebugString();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace herd
