@@ -176,8 +176,13 @@ void AsyncLog::WriterLoop() {
     {
       herd::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(this, &AsyncLog::HasWork), absl::Milliseconds(200));
+      if (!pending_.empty() && options_.batch_window > absl::ZeroDuration()) {
+        mu_.AwaitWithTimeout(absl::Condition(this, &AsyncLog::HasUrgentWork),
+                             options_.batch_window);
+      }
       flush_requests_ = 0;
       batch.swap(pending_);
+      if (!batch.empty()) ++batches_written_;
       dropped = dropped_;
       dropped_ = 0;
       reopen = reopen_requested_;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "tests/support/process.h"
 
 namespace herd {
@@ -41,6 +42,46 @@ TEST(AsyncLog, EveryLineFromEveryThreadLandsTimestamped) {
       true)
       << lines[0];
   EXPECT_NE(lines.back().find("after \\x01 flush\\x0a"), std::string::npos) << lines.back();
+}
+
+// Lines written within the batch window leave in one write; Flush and shutdown do not wait the
+// window out (a ten-minute window would time the test out).
+TEST(AsyncLog, GathersLinesForTheBatchWindow) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/batched.log";
+  AsyncLog::Options options;
+  options.batch_window = absl::Minutes(10);
+  {
+    auto log = AsyncLog::Open(path, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < 100; ++i) (*log)->Write(absl::StrCat("line ", i));
+    (*log)->Flush();
+    EXPECT_EQ((*log)->batches_written(), 1u);
+    EXPECT_EQ(
+        std::vector<std::string>(absl::StrSplit(testing::ReadFile(path), '\n', absl::SkipEmpty()))
+            .size(),
+        100u);
+    (*log)->Write("last");
+  }
+  EXPECT_NE(testing::ReadFile(path).find("last"), std::string::npos);
+}
+
+// A buffer half full is written without waiting for the window.
+TEST(AsyncLog, HalfFullBufferDoesNotWaitForTheWindow) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/full.log";
+  AsyncLog::Options options;
+  options.batch_window = absl::Minutes(10);
+  options.max_pending_bytes = 4096;
+  auto log = AsyncLog::Open(path, options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  const std::string line(100, 'x');
+  for (int i = 0; i < 30; ++i) (*log)->Write(line);  // about 3.9 KiB with timestamps
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (testing::ReadFile(path).empty() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_FALSE(testing::ReadFile(path).empty());
 }
 
 TEST(AsyncLog, DropsInsteadOfGrowingWithoutBound) {
