@@ -4,20 +4,21 @@
 # whose start_herd, stop_herd, config_arg, apt_install and PIDS it uses.
 #
 #   deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C]
-#                     [--redis-appendfsync no|always] [--memory N]
+#                     [--redis-appendfsync none|no|always] [--memory N]
 #
 # --seconds: length of each measurement (default 3). --clients: WHATSAT clients, each at a
-# GeoNames place (default 10000). --redis-appendfsync: give Redis an append-only file with that
-# fsync policy, to match a herd that writes its log to the OS (no) or fsyncs every batch
-# (always); without it Redis persists nothing, like the in-memory herd. --memory N: also load N
-# more clients into both and report the growth per stored stamp (e.g. 1000000).
+# GeoNames place (default 10000). Redis gets the durability of the herd under test: nothing
+# persisted against an in-memory herd, an append-only file with `appendfsync no` against a herd
+# that hands its write-ahead log to the OS, `appendfsync always` against one that fsyncs every
+# batch; --redis-appendfsync overrides it. --memory N: also load N more clients into both and
+# report the growth per stored stamp (e.g. 1000000).
 
 REDIS_DIR=''
 REDIS_PORTS=()
 REDIS_PIDS=()
 
 compare_usage() {
-  die "usage: deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C] [--redis-appendfsync no|always] [--memory N]"
+  die "usage: deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C] [--redis-appendfsync none|no|always] [--memory N]"
 }
 
 compare_cleanup() {
@@ -145,7 +146,7 @@ cmd_bench_compare() {
   [ "${1:-}" = redis ] || compare_usage
   shift
   config_arg "$@"
-  local seconds=3 clients=10000 appendfsync='' memory=0
+  local seconds=3 clients=10000 appendfsync=auto memory=0
   set -- "${REST[@]+"${REST[@]}"}"
   while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || compare_usage
@@ -153,7 +154,7 @@ cmd_bench_compare() {
       --seconds) [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || compare_usage; seconds=$2 ;;
       --clients) [[ $2 =~ ^[1-9][0-9]*$ ]] || compare_usage; clients=$2 ;;
       --memory) [[ $2 =~ ^[0-9]+$ ]] || compare_usage; memory=$2 ;;
-      --redis-appendfsync) [[ $2 =~ ^(no|always)$ ]] || compare_usage; appendfsync=$2 ;;
+      --redis-appendfsync) [[ $2 =~ ^(none|no|always)$ ]] || compare_usage; appendfsync=$2 ;;
       *) compare_usage ;;
     esac
     shift 2
@@ -163,6 +164,17 @@ cmd_bench_compare() {
   # shellcheck disable=SC2086
   if [ -n "${missing//[[:space:]]/}" ]; then apt_install $missing; fi
   cmd_build herd-node herd-gateway herd-bench
+  if [ "$appendfsync" = auto ]; then
+    local storage
+    storage=$("$BUILD/bin/herd-node" --config "$CONFIG" --describe | awk '$1 == "storage" { print $2 }')
+    case "$storage" in
+      memory) appendfsync=none ;;
+      os) appendfsync=no ;;
+      fsync) appendfsync=always ;;
+      *) die "herd-node --describe did not say how $CONFIG stores stamps" ;;
+    esac
+  fi
+  [ "$appendfsync" != none ] || appendfsync=''
 
   REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/herd-compare.XXXXXX")
   trap 'compare_cleanup; exit 130' INT

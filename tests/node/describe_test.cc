@@ -1,0 +1,48 @@
+// `herd-node --describe`: the summary deploy/herd reads a config through.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/process.h"
+
+namespace herd {
+namespace {
+
+using testing::BinaryPath;
+using testing::TempDir;
+
+// Writes a one-node herd config with the given "storage" object (or none) and returns what
+// --describe prints for it.
+std::string Describe(const TempDir& dir, const std::string& storage) {
+  std::string path = dir.path() + "/herd.json";
+  testing::WriteFile(
+      path, absl::StrCat(R"({"nodes": [{"name": "Goloman", "grpcAddress": "127.0.0.1:1", )",
+                         R"("textAddress": "127.0.0.1:2"}], "links": [], "logDir": ")", dir.path(),
+                         "/logs\"", storage.empty() ? "" : ", \"storage\": ", storage, "}"));
+  std::string command = absl::StrCat(BinaryPath("herd-node"), " --config ", path, " --describe");
+  std::FILE* pipe = popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << out;
+  return out;
+}
+
+TEST(Describe, SaysWhatAStoredStampSurvives) {
+  TempDir dir;
+  EXPECT_NE(Describe(dir, "").find("\nstorage memory\n"), std::string::npos);
+  EXPECT_NE(Describe(dir, absl::StrCat(R"({"dataDir": ")", dir.path(), R"(/data"})"))
+                .find("\nstorage os\n"),
+            std::string::npos);
+  EXPECT_NE(Describe(dir, absl::StrCat(R"({"dataDir": ")", dir.path(), R"(/data", "fsync": true})"))
+                .find("\nstorage fsync\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace herd
