@@ -25,10 +25,24 @@ size_t MessageBytes(const v1::PeerMessage& message) {
   return bytes;
 }
 
+google::protobuf::ArenaOptions ReadArenaOptions(char* first_block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = first_block;
+  options.initial_block_size = size;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 1 << 20;
+  return options;
+}
+
 }  // namespace
 
 LinkEndpoint::LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link)
-    : mesh_(mesh), link_(link), sync_(&mesh->store()) {}
+    : mesh_(mesh),
+      link_(link),
+      sync_(&mesh->store()),
+      read_arena_block_(new char[kReadArenaFirstBlock]),
+      read_arena_(ReadArenaOptions(read_arena_block_.get(), kReadArenaFirstBlock)),
+      reading_(google::protobuf::Arena::CreateMessage<v1::PeerMessage>(&read_arena_)) {}
 
 void LinkEndpoint::Begin() {
   v1::PeerMessage hello;
@@ -42,7 +56,7 @@ void LinkEndpoint::Begin() {
     start_write = TakeNextWriteLocked();
   }
   if (start_write) StartWriteOp(&writing_);
-  StartReadOp(&reading_);
+  StartReadOp(reading_);
 }
 
 void LinkEndpoint::KickWrite() {
@@ -225,15 +239,18 @@ void LinkEndpoint::HandleWriteDone(bool ok) {
 void LinkEndpoint::HandleReadDone(bool ok) {
   if (ok) {
     if (link_->metrics != nullptr)
-      link_->metrics->bytes_received->Increment(reading_.ByteSizeLong());
-    HandleMessage(reading_);
+      link_->metrics->bytes_received->Increment(reading_->ByteSizeLong());
+    HandleMessage(*reading_);
     bool closed;
     {
       absl::MutexLock lock(&mu_);
       closed = closed_;
     }
     if (!closed) {
-      StartReadOp(&reading_);
+      // Nothing refers to the message any more: what was kept of it was copied.
+      read_arena_.Reset();
+      reading_ = google::protobuf::Arena::CreateMessage<v1::PeerMessage>(&read_arena_);
+      StartReadOp(reading_);
       return;
     }
   }
