@@ -80,6 +80,7 @@ bool LinkEndpoint::TakeNextWriteLocked() {
     v1::StampBatch* batch =
         writing_.has_stamps() ? writing_.mutable_stamps() : writing_.mutable_catch_up();
     batch->mutable_stamps()->Clear();
+    batch->clear_covered();
     spare_batches_.push_back(std::move(writing_));
   }
   writing_ = std::move(outbound_.front());
@@ -90,7 +91,7 @@ bool LinkEndpoint::TakeNextWriteLocked() {
   return true;
 }
 
-void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp, bool catch_up) {
+void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp, bool catch_up, uint64_t covered) {
   size_t size = EstimatedSize(stamp);
   auto batch_of = [catch_up](v1::PeerMessage& m) -> v1::StampBatch* {
     if (catch_up) return m.has_catch_up() ? m.mutable_catch_up() : nullptr;
@@ -112,6 +113,7 @@ void LinkEndpoint::AppendLocked(const v1::LocationStamp& stamp, bool catch_up) {
     back_batch_bytes_ = 0;
   }
   *batch->add_stamps() = stamp;
+  if (!catch_up) batch->add_covered(covered);
   back_batch_bytes_ += size;
   queued_bytes_ += size;
 }
@@ -131,7 +133,7 @@ void LinkEndpoint::SendCatchUp(const v1::LocationStamp& stamp) {
   AppendLocked(stamp, /*catch_up=*/true);
 }
 
-void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
+void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered) {
   bool start_write = false;
   bool overflow = false;
   {
@@ -145,7 +147,7 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp) {
       outbound_.clear();
       queued_bytes_ = back_batch_bytes_ = 0;
     } else {
-      AppendLocked(stamp, /*catch_up=*/false);
+      AppendLocked(stamp, /*catch_up=*/false, covered);
       start_write = TakeNextWriteLocked();
     }
   }
@@ -294,11 +296,17 @@ void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
 void LinkEndpoint::HandleStamps(const v1::StampBatch& batch, bool catch_up) {
   std::vector<const v1::LocationStamp*> stamps;
   stamps.reserve(batch.stamps_size());
+  // Each flooded stamp's covered set; a batch without one per stamp covers nothing.
+  std::vector<uint64_t> covered;
+  const bool has_covered = !catch_up && batch.covered_size() == batch.stamps_size();
+  if (has_covered) covered.reserve(batch.stamps_size());
   const Instant now = Now();
-  for (const v1::LocationStamp& stamp : batch.stamps()) {
+  for (int i = 0; i < batch.stamps_size(); ++i) {
+    const v1::LocationStamp& stamp = batch.stamps(i);
     // Only what a genuine node could have made is stored or flooded.
     if (absl::Status valid = mesh_->validator().Check(stamp, now); valid.ok()) {
       stamps.push_back(&stamp);
+      if (has_covered) covered.push_back(batch.covered(i));
     } else {
       mesh_->validator().RecordDropped(link_->peer, valid, &mesh_->log());
     }
@@ -310,7 +318,7 @@ void LinkEndpoint::HandleStamps(const v1::StampBatch& batch, bool catch_up) {
   StampSource source =
       catch_up ? StampSource::CatchUp(link_->peer) : StampSource::Flood(link_->peer);
   std::vector<StampStore::MergeResult> results;
-  if (!mesh_->acceptor().Accept(stamps, source, &results).ok()) {
+  if (!mesh_->acceptor().Accept(stamps, source, &results, covered).ok()) {
     // Not durable here: drop the link, so the next round resends what this node lacks.
     Cancel();
     return;

@@ -28,9 +28,9 @@ class LinkEndpoint : private SyncOutput {
   LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link);
   virtual ~LinkEndpoint() = default;
 
-  // Queues a flooded stamp for the peer. Thread-safe; never blocks on the network. The caller
-  // logs it.
-  void Enqueue(const v1::LocationStamp& stamp);
+  // Queues a flooded stamp for the peer with its covered set (v1::StampBatch.covered).
+  // Thread-safe; never blocks on the network. The caller logs it.
+  void Enqueue(const v1::LocationStamp& stamp, uint64_t covered);
   // Bytes queued for the peer and not yet handed to the stream. Thread-safe.
   size_t queued_bytes() ABSL_LOCKS_EXCLUDED(mu_);
   // Ends the stream from this side (the peer sees it break).
@@ -82,7 +82,8 @@ class LinkEndpoint : private SyncOutput {
 
   // Moves the next message into `writing_` if a write may start; the caller starts it unlocked.
   bool TakeNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void AppendLocked(const v1::LocationStamp& stamp, bool catch_up)
+  // `covered` goes with flooded stamps only.
+  void AppendLocked(const v1::LocationStamp& stamp, bool catch_up, uint64_t covered = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HandleMessage(const v1::PeerMessage& message);
   void HandleHello(const v1::Hello& hello);

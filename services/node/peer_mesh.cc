@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/node/link_reactors.h"
@@ -62,6 +63,12 @@ PeerMesh::PeerMesh(std::string self, const HerdConfig& config, const TransportSe
       acceptor_(acceptor),
       log_(log),
       options_(options) {
+  std::vector<std::string> names;
+  for (const v1::NodeConfig& node : config.proto().nodes()) names.push_back(node.name());
+  std::sort(names.begin(), names.end());
+  if (names.size() <= 64) {
+    for (size_t i = 0; i < names.size(); ++i) cover_bits_[names[i]] = uint64_t{1} << i;
+  }
   for (const std::string& peer : config.PeersOf(self_)) {
     auto link = std::make_unique<Link>();
     link->peer = peer;
@@ -273,19 +280,30 @@ void PeerMesh::Detach(Link* link, LinkEndpoint* endpoint) {
   log_->Write(absl::StrCat("link ", link->peer, " down"));
 }
 
+uint64_t PeerMesh::CoverBit(absl::string_view node) const {
+  auto it = cover_bits_.find(node);
+  return it == cover_bits_.end() ? 0 : it->second;
+}
+
 void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-                     absl::string_view except_peer) {
-  std::string sent_to;
+                     absl::string_view except_peer, uint64_t covered) {
+  // At most one endpoint per link; a herd node has few links.
+  absl::InlinedVector<std::pair<absl::string_view, LinkEndpoint*>, 8> targets;
+  covered |= CoverBit(self_) | CoverBit(except_peer);
+  uint64_t covered_after = covered;
   for (auto& [peer, link] : links_) {
     if (peer == except_peer) continue;
-    LinkEndpoint* endpoint;
-    {
-      absl::MutexLock lock(&link->mu);
-      endpoint = link->live;
-      if (endpoint == nullptr) continue;
-      endpoint->Ref();
-    }
-    endpoint->Enqueue(stamp);
+    const uint64_t bit = CoverBit(peer);
+    if ((covered & bit) != 0) continue;
+    absl::MutexLock lock(&link->mu);
+    if (link->live == nullptr) continue;
+    link->live->Ref();
+    targets.emplace_back(peer, link->live);
+    covered_after |= bit;
+  }
+  std::string sent_to;
+  for (auto& [peer, endpoint] : targets) {
+    endpoint->Enqueue(stamp, covered_after);
     endpoint->Unref();
     absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", peer);
   }

@@ -84,9 +84,14 @@ class PeerMesh : public StampFlooder {
   void Stop();
 
   // StampFlooder: sends `stamp` to every live link except the one to `except_peer` ("" for
-  // none) and logs it once; `at_line` is FormatAtLine(stamp).
+  // none) and those to nodes in `covered`, and logs it once; `at_line` is FormatAtLine(stamp).
+  // What it sends says the stamp now covers `covered`, this node, `except_peer` and every peer
+  // it was queued to, so a stamp crosses a cycle of live links about once instead of both ways.
   void Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-             absl::string_view except_peer) override;
+             absl::string_view except_peer, uint64_t covered) override;
+  // The bit of `node` in a covered set (v1::StampBatch.covered); 0 for an unknown node or a herd
+  // of more than 64 nodes.
+  uint64_t CoverBit(absl::string_view node) const;
 
   // The PeerService implementation to register with the node's server.
   grpc::Service* service() { return &service_; }
@@ -154,6 +159,8 @@ class PeerMesh : public StampFlooder {
   AsyncLog* const log_;
   const Options options_;
   std::map<std::string, std::unique_ptr<Link>, std::less<>> links_;
+  // Every node's bit in covered sets, by name (empty for a herd of more than 64 nodes).
+  std::map<std::string, uint64_t, std::less<>> cover_bits_;
   Service service_{this};
   std::atomic<bool> stopping_{false};
   absl::Mutex stop_mu_;

@@ -8,17 +8,24 @@ namespace herd {
 
 absl::Status StampAcceptor::Accept(const std::vector<const v1::LocationStamp*>& stamps,
                                    const StampSource& source,
-                                   std::vector<StampStore::MergeResult>* results) {
+                                   std::vector<StampStore::MergeResult>* results,
+                                   const std::vector<uint64_t>& covered) {
   results->clear();
   results->reserve(stamps.size());
   std::vector<const v1::LocationStamp*> stored;
+  std::vector<uint64_t> stored_covered;
   std::vector<std::string> at_lines;
+  const bool has_covered = covered.size() == stamps.size();
   const bool logged = source.kind != StampSource::Kind::kCatchUp;
-  for (const v1::LocationStamp* stamp : stamps) {
+  for (size_t i = 0; i < stamps.size(); ++i) {
+    const v1::LocationStamp* stamp = stamps[i];
     StampStore::MergeResult result = store_->Merge(*stamp);
     results->push_back(result);
     bool was_stored = result == StampStore::MergeResult::kStored;
-    if (was_stored) stored.push_back(stamp);
+    if (was_stored) {
+      stored.push_back(stamp);
+      stored_covered.push_back(has_covered ? covered[i] : 0);
+    }
     if (!logged) continue;
     std::string at_line = FormatAtLine(*stamp);
     if (source.kind == StampSource::Kind::kClient) {
@@ -39,7 +46,9 @@ absl::Status StampAcceptor::Accept(const std::vector<const v1::LocationStamp*>& 
   // Catch-up stamps are not flooded: the link asks the other links for rounds instead.
   if (logged && flooder_ != nullptr) {
     absl::string_view except = source.kind == StampSource::Kind::kFlood ? source.peer : "";
-    for (size_t i = 0; i < stored.size(); ++i) flooder_->Flood(*stored[i], at_lines[i], except);
+    for (size_t i = 0; i < stored.size(); ++i) {
+      flooder_->Flood(*stored[i], at_lines[i], except, stored_covered[i]);
+    }
   }
   return absl::OkStatus();
 }

@@ -34,9 +34,10 @@ struct StampSource {
 class StampFlooder {
  public:
   virtual ~StampFlooder() = default;
-  // `at_line` is FormatAtLine(stamp); `except_peer` is "" for none.
+  // `at_line` is FormatAtLine(stamp); `except_peer` is "" for none. `covered` is the set of
+  // nodes known to hold the stamp or to have it on its way (v1::StampBatch.covered; 0: none).
   virtual void Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-                     absl::string_view except_peer) = 0;
+                     absl::string_view except_peer, uint64_t covered) = 0;
 };
 
 // The one place where a stamp enters the node, whatever its source: merge into the store, log,
@@ -58,9 +59,11 @@ class StampAcceptor {
 
   // Accepts stamps from one source. `results` gets one MergeResult per stamp. The stored ones
   // are in the durable store's write-ahead log when this returns OK; an error means they could
-  // not be written (they are then neither acknowledged nor flooded).
+  // not be written (they are then neither acknowledged nor flooded). `covered`, when not empty,
+  // holds each flooded stamp's covered set (StampFlooder::Flood).
   absl::Status Accept(const std::vector<const v1::LocationStamp*>& stamps,
-                      const StampSource& source, std::vector<StampStore::MergeResult>* results);
+                      const StampSource& source, std::vector<StampStore::MergeResult>* results,
+                      const std::vector<uint64_t>& covered = {});
   absl::StatusOr<StampStore::MergeResult> Accept(const v1::LocationStamp& stamp,
                                                  const StampSource& source);
 

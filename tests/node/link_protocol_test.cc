@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/core/async_log.h"
@@ -65,6 +67,12 @@ class MeshNode {
   // A client report at this node (merge, log, flood).
   void Report(const v1::LocationStamp& stamp) {
     ASSERT_TRUE(acceptor_->Accept(stamp, StampSource::Client()).ok());
+  }
+
+  // A stamp as if `peer` had flooded it here with the covered set `covered`.
+  void ReceiveFlood(const v1::LocationStamp& stamp, const std::string& peer, uint64_t covered) {
+    std::vector<StampStore::MergeResult> results;
+    ASSERT_TRUE(acceptor_->Accept({&stamp}, StampSource::Flood(peer), &results, {covered}).ok());
   }
 
   StampStore& store() { return store_; }
@@ -234,6 +242,55 @@ TEST_F(LinkProtocolTest, FloodsReachThePeerAndADivergenceHealsAtTheNextPeriodicR
   node("A").store().Merge(Stamp("lost", 2, "A"));
   ASSERT_TRUE(Eventually([&] { return node("B").store().Get("lost").has_value(); }));
   EXPECT_TRUE(Converged({"A", "B"}));
+}
+
+int CountLines(const std::string& log, absl::string_view part) {
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) lines += absl::StrContains(line, part);
+  return lines;
+}
+
+// In a triangle a stamp crosses each link once: the origin's peers know the other one has it
+// on its way (the covered set), so neither sends it on.
+TEST_F(LinkProtocolTest, AFloodCrossesATriangleOnceAndReachesEveryNode) {
+  Configure({"A", "B", "C"}, {{"A", "B"}, {"B", "C"}, {"A", "C"}});
+  for (const char* name : {"A", "B", "C"}) Create(name);
+  for (const char* name : {"A", "B", "C"}) node(name).Start();
+  ASSERT_TRUE(Eventually([&] {
+    return Linked("A", "B") && Linked("A", "C") && Linked("B", "C") && Linked("B", "A") &&
+           Linked("C", "A") && Linked("C", "B");
+  }));
+  for (int i = 0; i < 50; ++i) node("A").Report(Stamp(absl::StrCat("tri", i), 10 + i, "A"));
+  ASSERT_TRUE(Eventually([&] { return Converged({"A", "B", "C"}); }));
+  EXPECT_EQ(node("C").store().size(), 50u);
+  EXPECT_EQ(CountLines(Log("A"), " send AT A "), 50);
+  EXPECT_EQ(CountLines(Log("A"), "to B,C"), 50);
+  for (const char* name : {"B", "C"}) {
+    EXPECT_EQ(CountLines(Log(name), " recv AT A "), 50) << name;
+    EXPECT_EQ(CountLines(Log(name), " send "), 0) << name;
+  }
+}
+
+// A node sends a flooded stamp on to exactly the live peers outside its covered set.
+TEST_F(LinkProtocolTest, AFloodGoesOnToThePeersItsCoveredSetLacks) {
+  Configure({"A", "B", "C"}, {{"A", "B"}, {"B", "C"}, {"A", "C"}});
+  for (const char* name : {"A", "B", "C"}) Create(name);
+  for (const char* name : {"A", "B", "C"}) node(name).Start();
+  ASSERT_TRUE(Eventually([&] { return Linked("B", "C") && Linked("C", "B"); }));
+  const uint64_t a = node("B").mesh().CoverBit("A"), b = node("B").mesh().CoverBit("B"),
+                 c = node("B").mesh().CoverBit("C");
+  ASSERT_EQ(a | b | c, 7u);  // names in byte order: A, B, C
+  // From A, which did not reach C (say its link to C was down): B sends it to C.
+  node("B").ReceiveFlood(Stamp("uncovered", 1, "A"), "A", a);
+  ASSERT_TRUE(Eventually([&] { return node("C").store().Get("uncovered").has_value(); }));
+  EXPECT_EQ(CountLines(Log("B"), "uncovered +34.068930-118.445127 1 to C"), 1);
+  // From A, which queued it to C as well: B keeps it.
+  node("B").ReceiveFlood(Stamp("covered", 2, "A"), "A", a | c);
+  EXPECT_TRUE(node("B").store().Get("covered").has_value());
+  EXPECT_EQ(CountLines(Log("B"), " covered "), 1);  // the recv line, no send line
+  // An old peer sends no covered set: everything but the sender.
+  node("B").ReceiveFlood(Stamp("old-peer", 3, "A"), "A", 0);
+  ASSERT_TRUE(Eventually([&] { return node("C").store().Get("old-peer").has_value(); }));
 }
 
 TEST_F(LinkProtocolTest, AnOverflowingQueueCutsTheLinkAndTheRelinkCatchesUp) {
