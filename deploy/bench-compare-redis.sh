@@ -4,21 +4,24 @@
 # whose start_herd, stop_herd, config_arg, apt_install and PIDS it uses.
 #
 #   deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C]
-#                     [--redis-appendfsync none|no|always] [--memory N]
+#                     [--redis-appendfsync none|no|always] [--memory N] [--log-stamps MODE]
 #
 # --seconds: length of each measurement (default 3). --clients: WHATSAT clients, each at a
 # GeoNames place (default 10000). Redis gets the durability of the herd under test: nothing
 # persisted against an in-memory herd, an append-only file with `appendfsync no` against a herd
 # that hands its write-ahead log to the OS, `appendfsync always` against one that fsyncs every
 # batch; --redis-appendfsync overrides it. --memory N: also load N more clients into both and
-# report the growth per stored stamp (e.g. 1000000).
+# report the growth per stored stamp (e.g. 1000000). --log-stamps: the herd's per-stamp log lines
+# (ALL, the default config's, SAMPLED[/N] or NONE), as for deploy/herd bench. After the 64 x 1
+# shape, the propagation Hands -> Welsh is measured during a 64 x 1 load paced to half the rate
+# the herd reached.
 
 REDIS_DIR=''
 REDIS_PORTS=()
 REDIS_PIDS=()
 
 compare_usage() {
-  die "usage: deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C] [--redis-appendfsync none|no|always] [--memory N]"
+  die "usage: deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C] [--redis-appendfsync none|no|always] [--memory N] [--log-stamps MODE]"
 }
 
 compare_cleanup() {
@@ -109,7 +112,8 @@ redis_rate() {
   printf '%s\n' "${rate:-0}"
 }
 
-# herd-bench with the given shape; its output goes to stderr, the result line's field to stdout.
+# herd-bench with the given shape; its output goes to stderr, the result line's fields (comma
+# separated names) to stdout, separated by spaces.
 herd_field() {
   local field=$1; shift
   local out status=0
@@ -119,7 +123,11 @@ herd_field() {
     say "herd-bench $* failed (exit $status): see above"
     : >"$REDIS_DIR/herd-bench-failed"
   fi
-  awk -v f="$field" '/^result: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' <<<"$out"
+  awk -v f="$field" '/^result: / {
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); value[kv[1]] = kv[2] }
+      n = split(f, names, ",")
+      for (i = 1; i <= n; i++) printf "%s%s", value[names[i]], (i < n ? " " : "\n")
+    }' <<<"$out"
 }
 
 vmrss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -146,7 +154,7 @@ cmd_bench_compare() {
   [ "${1:-}" = redis ] || compare_usage
   shift
   config_arg "$@"
-  local seconds=3 clients=10000 appendfsync=auto memory=0
+  local seconds=3 clients=10000 appendfsync=auto memory=0 log_stamps=
   set -- "${REST[@]+"${REST[@]}"}"
   while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || compare_usage
@@ -155,6 +163,7 @@ cmd_bench_compare() {
       --clients) [[ $2 =~ ^[1-9][0-9]*$ ]] || compare_usage; clients=$2 ;;
       --memory) [[ $2 =~ ^[0-9]+$ ]] || compare_usage; memory=$2 ;;
       --redis-appendfsync) [[ $2 =~ ^(none|no|always)$ ]] || compare_usage; appendfsync=$2 ;;
+      --log-stamps) log_stamps=$2 ;;
       *) compare_usage ;;
     esac
     shift 2
@@ -175,6 +184,13 @@ cmd_bench_compare() {
     esac
   fi
   [ "$appendfsync" != none ] || appendfsync=''
+  if [ -n "$log_stamps" ]; then
+    local copy
+    copy=$(mktemp "${TMPDIR:-/tmp}/herd-compare-XXXXXX.json")
+    TEMP_FILES+=("$copy")
+    write_config_with_stamp_lines "$CONFIG" "$log_stamps" "$copy"
+    CONFIG=$copy
+  fi
 
   REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/herd-compare.XXXXXX")
   trap 'compare_cleanup; exit 130' INT
@@ -212,6 +228,12 @@ cmd_bench_compare() {
   names+=("IAMAT | GEOADD, 64 connections x 1 in flight")
   herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1)")
   redis+=("$(redis_rate 20000 "$seconds" -c 64 -r 100000 "${geoadd[@]}")")
+  local half propagation
+  half=$(awk -v r="${herd[1]:-0}" 'BEGIN { printf "%d", r / 2 }')
+  if [ "$half" -gt 0 ]; then
+    propagation=$(herd_field propagation_p50_ms,propagation_p99_ms --seconds "$seconds" \
+      --connections 64 --window 1 --rate "$half" --markers 200)
+  fi
   names+=("IAMAT | GEOADD, 64 connections x 16 pipelined")
   herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 16)")
   redis+=("$(redis_rate 100000 "$seconds" -c 64 -P 16 -r 100000 "${geoadd[@]}")")
@@ -255,7 +277,8 @@ cmd_bench_compare() {
   printf '\nmachine: %s\n' "$machine"
   local redis_durability='no persistence (save "", appendonly no)'
   [ -z "$appendfsync" ] || redis_durability="appendonly yes, appendfsync $appendfsync"
-  printf 'herd: %s; redis: primary + 4 replicas, %s\n' "$(basename "$CONFIG")" "$redis_durability"
+  printf 'herd: %s%s; redis: primary + 4 replicas, %s\n' "$(basename "$CONFIG")" \
+    "${log_stamps:+ with stampLines $log_stamps}" "$redis_durability"
   printf '%-50s %10s %10s %8s\n' shape herd/s redis/s ratio
   local i
   for i in "${!names[@]}"; do
@@ -263,5 +286,9 @@ cmd_bench_compare() {
       "$(awk -v h="${herd[$i]:-0}" -v r="${redis[$i]:-0}" 'BEGIN { if (r > 0) printf "%.2f", h / r; else print "-" }')"
   done
   [ -z "$memory_line" ] || printf '%s\n' "$memory_line"
+  if [ -n "${propagation:-}" ]; then
+    printf 'propagation to the farthest node (3 hops in the default herd) during a 64 x 1 load at %s IAMAT/s (half the herd'"'"'s rate): p50 %s ms, p99 %s ms\n' \
+      "$half" ${propagation}
+  fi
   return $status
 }

@@ -34,11 +34,14 @@ void Describe(const herd::HerdConfig& config) {
     }
   }
   std::printf("logdir %s\n", config.log_dir().c_str());
-  // What a stored stamp survives: nothing (memory), a crash of the process (os), of the machine.
+  // What a stored stamp survives: nothing (memory), a crash of the process (os), of the machine
+  // (fsync); then the stores' directory.
   const herd::v1::StorageConfig& storage = config.proto().storage();
-  std::printf("storage %s\n", storage.data_dir().empty() ? "memory"
-                              : storage.fsync()          ? "fsync"
-                                                         : "os");
+  if (storage.data_dir().empty()) {
+    std::printf("storage memory\n");
+  } else {
+    std::printf("storage %s %s\n", storage.fsync() ? "fsync" : "os", storage.data_dir().c_str());
+  }
   const herd::v1::PlacesConfig& places = config.proto().places();
   if (places.has_geonames()) {
     std::printf("places geonames %s\n", places.geonames().data_file().c_str());

@@ -2,6 +2,7 @@
 //
 //   herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load|clients] [--fresh]
 //              [--connections N] [--seconds S] [--window W] [--clients C] [--markers M]
+//              [--rate R]
 //   herd-bench --config FILE --clients C --write-redis-places FILE
 //
 // NAME defaults to a node at the largest hop distance from another (Hands in the default herd).
@@ -21,7 +22,9 @@
 //    reply, close; N such connections at a time), as the legacy clients do.
 // 2. Convergence: every node holds the same stamps, and the last stamp of a sample of clients.
 // 3. Propagation: M marker reports are made at NAME over gRPC, one at a time; for each, the time
-//    until the node farthest from NAME (by hops) holds it.
+//    until the node farthest from NAME (by hops) holds it. With --rate R (iamat mode) the IAMATs
+//    are paced to R per second in all, and the markers are made during that load instead,
+//    spread over it: the propagation delay of a herd under a known load.
 // The last line, "result: key=value ...", sums the run up for scripts (deploy/herd bench).
 // --write-redis-places writes the places as Redis commands (GEOADD places ...) for a
 // comparison: the place of bench client k is member %012d of k, the form redis-benchmark gives
@@ -56,11 +59,16 @@
 #include "services/core/transport_security.h"
 #include "services/places/geonames_table.h"
 #include "tests/bench/reply_counter.h"
+#include "tests/bench/text_load.h"
 
 namespace {
 
+using herd::bench::ConnectionResult;
+using herd::bench::NextRequest;
+using herd::bench::PhaseResult;
 using herd::bench::ReplyCounter;
 using herd::bench::ReplyShape;
+using herd::bench::TextLoad;
 
 enum class Mode { kIamat, kWhatsat, kLoad, kClients };
 
@@ -74,6 +82,7 @@ struct Options {
   int window = 512;
   int clients = 100000;
   int markers = 200;
+  double rate = 0;  // IAMATs per second in all; 0: as fast as replies come
   std::string redis_places_file;
   std::string redis_clients_file;
 };
@@ -126,6 +135,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       ok = absl::SimpleAtoi(value, &o->clients);
     else if (flag == "--markers")
       ok = absl::SimpleAtoi(value, &o->markers);
+    else if (flag == "--rate")
+      ok = absl::SimpleAtod(value, &o->rate) && o->rate > 0;
     else if (flag == "--write-redis-places")
       o->redis_places_file = value;
     else if (flag == "--write-redis-clients")
@@ -140,35 +151,12 @@ bool ParseOptions(int argc, char** argv, Options* o) {
         stderr,
         "usage: herd-bench --config FILE [--node NAME] [--mode iamat|whatsat|load|clients] "
         "[--fresh] [--connections N] [--seconds S] [--window W] [--clients C] "
-        "[--markers M]\n"
+        "[--markers M] [--rate R]\n"
         "       herd-bench --config FILE --clients C --write-redis-places FILE\n"
         "       herd-bench --config FILE --clients C --write-redis-clients FILE\n");
     return false;
   }
   return true;
-}
-
-int Connect(const std::string& host_port) {
-  size_t colon = host_port.rfind(':');
-  int port = 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  if (colon == std::string::npos || !absl::SimpleAtoi(host_port.substr(colon + 1), &port) ||
-      inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr) != 1) {
-    return -1;
-  }
-  addr.sin_port = htons(port);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  return fd;
 }
 
 bool WriteAll(int fd, const std::string& out) {
@@ -180,131 +168,56 @@ bool WriteAll(int fd, const std::string& out) {
   return true;
 }
 
-struct ConnectionResult {
-  uint64_t sent = 0, ok = 0, bad = 0, places = 0, broken = 0;
-  std::string last_client;  // the last IAMAT's client and time, for the convergence check
-  std::string last_time;
-
-  // Adds another connection's counts (not its last client).
-  void AddCountsOf(const ConnectionResult& other) {
-    sent += other.sent;
-    ok += other.ok;
-    bad += other.bad;
-    places += other.places;
-    broken += other.broken;
-  }
-};
-
-// Appends the next request line to `out` and returns true, or returns false when there is none.
-using NextRequest = std::function<bool(std::string* out, ConnectionResult* result)>;
-
-void AddCounts(const ReplyCounter& counter, ConnectionResult* result) {
-  result->ok += counter.ok();
-  result->bad += counter.bad();
-  result->places += counter.places();
-}
-
-// Keeps `window` requests in flight on one connection until `deadline` or until `next` has no
-// more, then drains.
-void RunPipelined(const std::string& address, int window, absl::Time deadline, ReplyShape shape,
-                  const NextRequest& next, ConnectionResult* result) {
-  int fd = Connect(address);
-  if (fd < 0) {
-    ++result->broken;
-    return;
-  }
-  ReplyCounter counter(shape);
-  std::string out;
-  uint64_t in_flight = 0;
-  char buffer[1 << 16];
-  bool sending = true;
-  for (;;) {
-    if (sending && absl::Now() >= deadline) sending = false;
-    out.clear();
-    while (sending && in_flight < static_cast<uint64_t>(window)) {
-      if (!next(&out, result)) {
-        sending = false;
+// Makes `markers` reports at `origin` over gRPC, one at a time with `spacing` between them, and
+// returns for each the milliseconds until `far` holds it (markers not seen within 5 s are left
+// out).
+std::vector<double> MeasurePropagation(herd::v1::LocationService::Stub* origin,
+                                       herd::v1::LocationService::Stub* far, int markers,
+                                       absl::Duration spacing) {
+  std::vector<double> millis;
+  for (int m = 0; m < markers; ++m) {
+    if (m > 0) absl::SleepFor(spacing);
+    herd::v1::ReportRequest report;
+    report.set_client_id(absl::StrCat("bench-marker-", m));
+    report.set_location("+1+1");
+    report.set_client_time(absl::StrCat(absl::ToUnixSeconds(absl::Now()), ".", m));
+    herd::v1::ReportResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    absl::Time sent = absl::Now();
+    if (!origin->Report(&context, report, &response).ok()) continue;
+    while (absl::Now() - sent < absl::Seconds(5)) {
+      herd::v1::GetLocationRequest request;
+      request.set_client_id(report.client_id());
+      herd::v1::LocationStamp stamp;
+      grpc::ClientContext get_context;
+      get_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      if (far->GetLocation(&get_context, request, &stamp).ok() &&
+          stamp.client_time_text() == report.client_time()) {
+        millis.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
         break;
       }
-      ++result->sent;
-      ++in_flight;
     }
-    if (!WriteAll(fd, out)) {
-      ++result->broken;
-      break;
-    }
-    if (in_flight == 0) break;
-    ssize_t r = read(fd, buffer, sizeof(buffer));
-    if (r <= 0) {
-      ++result->broken;
-      break;
-    }
-    in_flight -= counter.Feed(absl::string_view(buffer, r));
   }
-  AddCounts(counter, result);
-  close(fd);
+  return millis;
 }
 
-// One request per connection, one connection after another, until `deadline`.
-void RunFresh(const std::string& address, absl::Time deadline, ReplyShape shape,
-              const NextRequest& next, ConnectionResult* result) {
-  std::string out;
-  char buffer[1 << 16];
-  while (absl::Now() < deadline) {
-    out.clear();
-    if (!next(&out, result)) break;
-    ++result->sent;
-    int fd = Connect(address);
-    if (fd < 0) {
-      ++result->broken;
-      absl::SleepFor(absl::Milliseconds(1));  // a refused connect must not spin
-      continue;
-    }
-    ReplyCounter counter(shape);
-    bool answered = false;
-    if (WriteAll(fd, out)) {
-      ssize_t r;
-      while (!answered && (r = read(fd, buffer, sizeof(buffer))) > 0) {
-        answered = counter.Feed(absl::string_view(buffer, r)) > 0;
-      }
-    }
-    close(fd);
-    if (!answered) ++result->broken;
-    AddCounts(counter, result);
-  }
-}
-
-struct PhaseResult {
-  std::vector<ConnectionResult> connections;
-  ConnectionResult total;
-  double seconds = 0;
-};
-
-// Runs `connections` connection threads, pipelined or fresh; `make_next(i)` makes the request
-// source of thread i.
+// Runs `connections` connections (see RunTextLoad); `make_next(i)` makes the request source of
+// connection i.
 PhaseResult RunPhase(const std::string& address, int connections, int window, bool fresh,
                      absl::Time deadline, ReplyShape shape,
-                     const std::function<NextRequest(int)>& make_next) {
-  PhaseResult phase;
-  phase.connections.resize(connections);
+                     const std::function<NextRequest(int)>& make_next, double rate = 0) {
+  TextLoad load;
+  load.address = address;
+  load.connections = connections;
+  load.window = window;
+  load.fresh = fresh;
+  load.rate = rate;
+  load.deadline = deadline;
+  load.shape = shape;
   std::vector<NextRequest> sources;
   for (int i = 0; i < connections; ++i) sources.push_back(make_next(i));
-  std::vector<std::thread> threads;
-  absl::Time start = absl::Now();
-  for (int i = 0; i < connections; ++i) {
-    ConnectionResult* result = &phase.connections[i];
-    const NextRequest* next = &sources[i];
-    threads.emplace_back([&, result, next] {
-      if (fresh)
-        RunFresh(address, deadline, shape, *next, result);
-      else
-        RunPipelined(address, window, deadline, shape, *next, result);
-    });
-  }
-  for (auto& t : threads) t.join();
-  phase.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  for (const auto& r : phase.connections) phase.total.AddCountsOf(r);
-  return phase;
+  return RunTextLoad(load, std::move(sources));
 }
 
 // The place of bench client k among `places` places when there are `clients` clients: spread
@@ -438,8 +351,10 @@ bool WaitUntilServing(
   }
   for (int attempt = 0; absl::Now() < deadline; ++attempt) {
     ReplyCounter counter(ReplyShape::kIamat);
-    int fd = Connect(address);
+    int fd = herd::bench::ConnectTcp(address);
     if (fd >= 0) {
+      timeval timeout{10, 0};
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
       std::string probe = absl::StrCat("IAMAT bench-probe +0+0 ", absl::ToUnixSeconds(absl::Now()),
                                        ".", 100000000 + attempt, "\n");
       char buffer[4096];
@@ -553,23 +468,39 @@ int main(int argc, char** argv) {
   }
   const int64_t base_time = absl::ToUnixSeconds(absl::Now());
 
+  auto [far, hops] = Farthest(*config, o.node);
+  std::vector<double> millis;
+
   // 1. IAMATs through the gateway: for S seconds, or each point client once.
   PhaseResult iamats;
   if (o.mode == Mode::kIamat) {
-    iamats =
-        RunPhase(address, o.connections, o.window, o.fresh, absl::Now() + absl::Seconds(o.seconds),
-                 ReplyShape::kIamat, [&o, base_time](int index) -> NextRequest {
-                   return [&o, base_time, index](std::string* out, ConnectionResult* result) {
-                     // Distinct clients per connection; times strictly increase so every report is
-                     // stored and flooded.
-                     uint64_t n = result->sent;
-                     result->last_client = absl::StrCat("bench-", index, "-", n % o.clients);
-                     result->last_time = absl::StrCat(base_time, ".", 100000000 + n);
-                     absl::StrAppend(out, "IAMAT ", result->last_client, " +34.068930-118.445127 ",
-                                     result->last_time, "\n");
-                     return true;
-                   };
-                 });
+    const absl::Time start = absl::Now();
+    const absl::Time deadline = start + absl::Seconds(o.seconds);
+    std::thread markers;
+    if (o.rate > 0) {
+      herd::v1::LocationService::Stub* origin = stubs[o.node].get();
+      herd::v1::LocationService::Stub* farthest = stubs[far].get();
+      markers = std::thread([&, origin, farthest] {
+        millis = MeasurePropagation(origin, farthest, o.markers,
+                                    absl::Seconds(o.seconds) / (o.markers + 1));
+      });
+    }
+    iamats = RunPhase(
+        address, o.connections, o.window, o.fresh, deadline, ReplyShape::kIamat,
+        [&o, base_time](int index) -> NextRequest {
+          return [&o, base_time, index](std::string* out, ConnectionResult* result) {
+            // Distinct clients per connection; times strictly increase so every
+            // report is stored and flooded.
+            uint64_t n = result->sent;
+            result->last_client = absl::StrCat("bench-", index, "-", n % o.clients);
+            result->last_time = absl::StrCat(base_time, ".", 100000000 + n);
+            absl::StrAppend(out, "IAMAT ", result->last_client, " +34.068930-118.445127 ",
+                            result->last_time, "\n");
+            return true;
+          };
+        },
+        o.rate);
+    if (markers.joinable()) markers.join();
     if (o.fresh) {
       std::printf(
           "throughput: %llu IAMAT answered AT in %.2f s = %.0f/s through %s's gateway "
@@ -695,38 +626,20 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(whatsats.total.bad));
   }
 
-  // 3. Propagation to the farthest node, one marker at a time.
-  auto [far, hops] = Farthest(*config, o.node);
-  std::vector<double> millis;
-  for (int m = 0; m < o.markers; ++m) {
-    herd::v1::ReportRequest report;
-    report.set_client_id(absl::StrCat("bench-marker-", m));
-    report.set_location("+1+1");
-    report.set_client_time(absl::StrCat(absl::ToUnixSeconds(absl::Now()), ".", m));
-    herd::v1::ReportResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    absl::Time sent = absl::Now();
-    if (!stubs[o.node]->Report(&context, report, &response).ok()) continue;
-    while (absl::Now() - sent < absl::Seconds(5)) {
-      herd::v1::GetLocationRequest request;
-      request.set_client_id(report.client_id());
-      herd::v1::LocationStamp stamp;
-      grpc::ClientContext get_context;
-      get_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-      if (stubs[far]->GetLocation(&get_context, request, &stamp).ok() &&
-          stamp.client_time_text() == report.client_time()) {
-        millis.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
-        break;
-      }
-    }
-  }
+  // 3. Propagation to the farthest node, one marker at a time (measured during the load with
+  //    --rate).
+  if (!(o.rate > 0 && o.mode == Mode::kIamat))
+    millis =
+        MeasurePropagation(stubs[o.node].get(), stubs[far].get(), o.markers, absl::ZeroDuration());
   if (!millis.empty()) {
     std::printf(
-        "propagation %s -> %s (%d hops), report to visible, %zu markers: p50 %.2f ms, "
+        "propagation %s -> %s (%d hops), report to visible, %zu markers%s: p50 %.2f ms, "
         "p99 %.2f ms, max %.2f ms\n",
-        o.node.c_str(), far.c_str(), hops, millis.size(), Percentile(millis, 0.5),
-        Percentile(millis, 0.99), Percentile(millis, 1.0));
+        o.node.c_str(), far.c_str(), hops, millis.size(),
+        o.rate > 0 && o.mode == Mode::kIamat
+            ? absl::StrFormat(" during the load at %.0f IAMAT/s", o.rate).c_str()
+            : "",
+        Percentile(millis, 0.5), Percentile(millis, 0.99), Percentile(millis, 1.0));
   }
 
   const PhaseResult& measured =
@@ -735,12 +648,15 @@ int main(int argc, char** argv) {
   const uint64_t broken = iamats.total.broken + whatsats.total.broken;
   std::printf(
       "result: mode=%s fresh=%d connections=%d window=%d ok=%llu other=%llu broken=%llu "
-      "seconds=%.3f per_second=%.1f places_per_reply=%.2f converged=%d stamps=%llu\n",
+      "seconds=%.3f per_second=%.1f places_per_reply=%.2f converged=%d stamps=%llu "
+      "propagation_p50_ms=%.2f propagation_p99_ms=%.2f\n",
       ModeName(o.mode), o.fresh ? 1 : 0, o.connections, o.fresh ? 1 : o.window,
       static_cast<unsigned long long>(measured.total.ok), static_cast<unsigned long long>(bad),
       static_cast<unsigned long long>(broken), measured.seconds,
       measured.seconds > 0 ? measured.total.ok / measured.seconds : 0.0,
       measured.total.ok ? static_cast<double>(measured.total.places) / measured.total.ok : 0.0,
-      converged ? 1 : 0, static_cast<unsigned long long>(stamps));
+      converged ? 1 : 0, static_cast<unsigned long long>(stamps),
+      millis.empty() ? -1.0 : Percentile(millis, 0.5),
+      millis.empty() ? -1.0 : Percentile(millis, 0.99));
   return (broken == 0 && bad == 0 && converged && latest == checked) ? 0 : 1;
 }

@@ -105,6 +105,19 @@ TEST_F(HerdBenchTest, OneIamatPerConnection) {
       << run.output;
 }
 
+// Paced: 200 IAMAT/s over 4 connections for 1 s is 200 requests (the last ones due before the
+// end), whatever the herd could take; the markers are made during that load.
+TEST_F(HerdBenchTest, PacedIamatsAndPropagationDuringTheLoad) {
+  BenchRun run = Run(
+      {"--seconds", "1", "--connections", "4", "--window", "1", "--rate", "200", "--markers", "5"});
+  ASSERT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_EQ(run.Number("ok"), 200) << run.output;
+  EXPECT_EQ(run.result["broken"], "0");
+  EXPECT_NE(run.output.find("5 markers during the load at 200 IAMAT/s"), std::string::npos)
+      << run.output;
+  EXPECT_NE(Run({"--rate", "0"}).exit_status, 0);
+}
+
 TEST_F(HerdBenchTest, WhatsatCountsWholeRepliesAndTheirPlaces) {
   // 40 clients spread over the fixture's 303 places (Los Angeles, the antimeridian, the poles).
   BenchRun run = Run({"--mode", "whatsat", "--clients", "40", "--seconds", "0.5", "--connections",
