@@ -88,6 +88,8 @@ bool LinkEndpoint::TakeNextWriteLocked() {
   if (outbound_.empty()) back_batch_bytes_ = 0;
   queued_bytes_ -= std::min(queued_bytes_, MessageBytes(writing_));
   write_in_flight_ = true;
+  write_started_ns_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
+  PublishQueueLocked();
   return true;
 }
 
@@ -150,6 +152,7 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered) {
       AppendLocked(stamp, /*catch_up=*/false, covered);
       start_write = TakeNextWriteLocked();
     }
+    PublishQueueLocked();
   }
   if (overflow) {
     mesh_->log().Write(absl::StrCat("link ", link_->peer, " outbound queue full; cutting link"));
@@ -211,6 +214,17 @@ void LinkEndpoint::EndRoundLocked() {
   if (stats.stored > 0) mesh_->WantRoundsExcept(link_->peer);
 }
 
+void LinkEndpoint::PublishQueueLocked() {
+  queued_bytes_view_.store(overflowed_ || closed_ ? SIZE_MAX : queued_bytes_,
+                           std::memory_order_relaxed);
+}
+
+bool LinkEndpoint::KeepingUp(absl::Time now) const {
+  if (queued_bytes_view_.load(std::memory_order_relaxed) >= kKeepingUpQueueBytes) return false;
+  const int64_t started = write_started_ns_.load(std::memory_order_relaxed);
+  return started == 0 || absl::FromUnixNanos(started) + kKeepingUpWriteTime > now;
+}
+
 void LinkEndpoint::HandleWriteDone(bool ok) {
   if (ok && link_->metrics != nullptr) {
     // `writing_` is the message just written; serializing it cached its size.
@@ -227,7 +241,9 @@ void LinkEndpoint::HandleWriteDone(bool ok) {
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
+    write_started_ns_.store(0, std::memory_order_relaxed);
     if (!ok) closed_ = true;
+    PublishQueueLocked();
     if (closed_) {
       close = true;
     } else {

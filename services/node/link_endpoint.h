@@ -8,6 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "google/protobuf/arena.h"
 #include "herd/v1/peer_service.pb.h"
 #include "services/node/peer_mesh.h"
@@ -33,6 +34,11 @@ class LinkEndpoint : private SyncOutput {
   void Enqueue(const v1::LocationStamp& stamp, uint64_t covered);
   // Bytes queued for the peer and not yet handed to the stream. Thread-safe.
   size_t queued_bytes() ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether the stream is keeping up: little queued and no write outstanding for long. Only then
+  // may a flood count the peer as covered (PeerMesh::Flood): a stamp queued behind a stalled
+  // stream (a peer cut off without a reset) must still reach the peer by the other paths.
+  // Lock-free, for the flood path.
+  bool KeepingUp(absl::Time now) const;
   // Ends the stream from this side (the peer sees it break).
   virtual void Cancel() = 0;
 
@@ -46,6 +52,10 @@ class LinkEndpoint : private SyncOutput {
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
+
+  // KeepingUp's bounds.
+  static constexpr size_t kKeepingUpQueueBytes = 64 << 10;
+  static constexpr absl::Duration kKeepingUpWriteTime = absl::Milliseconds(200);
 
   // Outbound batch limits.
   static constexpr size_t kMaxBatchStamps = 2048;
@@ -94,7 +104,12 @@ class LinkEndpoint : private SyncOutput {
   // Starts a write if one may start; call without mu_.
   void KickWrite();
 
+  // Refreshes the lock-free view KeepingUp reads.
+  void PublishQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   std::atomic<int> refs_{1};
+  std::atomic<size_t> queued_bytes_view_{0};  // queued_bytes_, or SIZE_MAX once cut
+  std::atomic<int64_t> write_started_ns_{0};  // Unix ns of the write in flight; 0: none
   std::deque<v1::PeerMessage> outbound_ ABSL_GUARDED_BY(mu_);
   // Written batches, cleared, whose objects the next batches reuse (fewer allocations per stamp).
   static constexpr size_t kSpareBatches = 4;

@@ -290,16 +290,18 @@ void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
   // At most one endpoint per link; a herd node has few links.
   absl::InlinedVector<std::pair<absl::string_view, LinkEndpoint*>, 8> targets;
   covered |= CoverBit(self_) | CoverBit(except_peer);
-  uint64_t covered_after = covered;
   for (auto& [peer, link] : links_) {
-    if (peer == except_peer) continue;
-    const uint64_t bit = CoverBit(peer);
-    if ((covered & bit) != 0) continue;
+    if (peer == except_peer || (covered & CoverBit(peer)) != 0) continue;
     absl::MutexLock lock(&link->mu);
     if (link->live == nullptr) continue;
     link->live->Ref();
     targets.emplace_back(peer, link->live);
-    covered_after |= bit;
+  }
+  // Only peers whose streams keep up count as covered; a stalled one may never deliver.
+  uint64_t covered_after = covered;
+  const absl::Time now = absl::Now();
+  for (auto& [peer, endpoint] : targets) {
+    if (endpoint->KeepingUp(now)) covered_after |= CoverBit(peer);
   }
   std::string sent_to;
   for (auto& [peer, endpoint] : targets) {
