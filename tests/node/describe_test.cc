@@ -1,7 +1,7 @@
 // `herd-node --describe`: the summary deploy/herd reads a config through.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -21,16 +21,11 @@ std::string Describe(const TempDir& dir, const std::string& storage) {
       path, absl::StrCat(R"({"nodes": [{"name": "Goloman", "grpcAddress": "127.0.0.1:1", )",
                          R"("textAddress": "127.0.0.1:2"}], "links": [], "logDir": ")", dir.path(),
                          "/logs\"", storage.empty() ? "" : ", \"storage\": ", storage, "}"));
-  std::string command = absl::StrCat(BinaryPath("herd-node"), " --config ", path, " --describe");
-  std::FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  if (pipe == nullptr) return "";
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << out;
-  return out;
+  const std::string output = dir.path() + "/describe.out";
+  testing::Process node({BinaryPath("herd-node"), "--config", path, "--describe"}, output);
+  const int status = node.Wait(absl::Seconds(30));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  return testing::ReadFile(output);
 }
 
 TEST(Describe, SaysWhatAStoredStampSurvives) {
