@@ -30,7 +30,9 @@ namespace herd::gateway {
 // at once, and reports arriving meanwhile queue up to leave together in the next batch. Under light
 // load a report goes out alone at once; under heavy load batches grow (up to `max_batch_reports`
 // and `max_batch_bytes`), which is what lets one gateway carry tens of thousands of reports a
-// second over one channel.
+// second over one channel. One batch in flight by default: a node floods a batch in one message
+// per peer, so fewer, larger batches cost every node fewer wake-ups; with four in flight, 64
+// connections with one IAMAT each in flight gave about 15% fewer IAMATs per second.
 //
 // Every request is answered, exactly once, within `request_timeout` of being submitted (plus
 // scheduling): its deadline is fixed when it is queued, a batch's RPC deadline is the earliest of
@@ -51,7 +53,7 @@ class NodeClient {
     absl::Duration request_timeout = absl::Milliseconds(3000);
     size_t max_batch_reports = 4096;
     size_t max_batch_bytes = 2 << 20;  // stays well under gRPC's 4 MiB message limit
-    int max_batches_in_flight = 4;
+    int max_batches_in_flight = 1;
     absl::Duration down_grace = absl::Milliseconds(500);
   };
   using ReportCallback = std::function<void(absl::StatusOr<v1::ReportResponse>)>;

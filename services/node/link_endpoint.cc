@@ -135,7 +135,7 @@ void LinkEndpoint::SendCatchUp(const v1::LocationStamp& stamp) {
   AppendLocked(stamp, /*catch_up=*/true);
 }
 
-void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered) {
+void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered, bool may_start) {
   bool start_write = false;
   bool overflow = false;
   {
@@ -150,7 +150,7 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered) {
       queued_bytes_ = back_batch_bytes_ = 0;
     } else {
       AppendLocked(stamp, /*catch_up=*/false, covered);
-      start_write = TakeNextWriteLocked();
+      if (may_start) start_write = TakeNextWriteLocked();
     }
     PublishQueueLocked();
   }
@@ -326,6 +326,10 @@ void LinkEndpoint::HandleStamps(const v1::StampBatch& batch, bool catch_up) {
     } else {
       mesh_->validator().RecordDropped(link_->peer, valid, &mesh_->log());
     }
+  }
+  if (!catch_up) {
+    link_->flood_messages_received.fetch_add(1, std::memory_order_relaxed);
+    link_->flood_stamps_received.fetch_add(batch.stamps_size(), std::memory_order_relaxed);
   }
   if (link_->metrics != nullptr) {
     (catch_up ? link_->metrics->catch_up_received : link_->metrics->stamps_received)

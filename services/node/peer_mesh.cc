@@ -285,32 +285,48 @@ uint64_t PeerMesh::CoverBit(absl::string_view node) const {
   return it == cover_bits_.end() ? 0 : it->second;
 }
 
-void PeerMesh::Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-                     absl::string_view except_peer, uint64_t covered) {
-  // At most one endpoint per link; a herd node has few links.
-  absl::InlinedVector<std::pair<absl::string_view, LinkEndpoint*>, 8> targets;
-  covered |= CoverBit(self_) | CoverBit(except_peer);
+void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_peer) {
+  // The live endpoint of every link but `except_peer`'s, held for the batch. At most one
+  // endpoint per link; a herd node has few links.
+  struct Target {
+    absl::string_view peer;
+    uint64_t bit;
+    LinkEndpoint* endpoint;
+    bool queued;  // something of this batch was queued to it
+  };
+  absl::InlinedVector<Target, 8> targets;
   for (auto& [peer, link] : links_) {
-    if (peer == except_peer || (covered & CoverBit(peer)) != 0) continue;
+    if (peer == except_peer) continue;
     absl::MutexLock lock(&link->mu);
     if (link->live == nullptr) continue;
     link->live->Ref();
-    targets.emplace_back(peer, link->live);
+    targets.push_back({peer, CoverBit(peer), link->live, false});
   }
-  // Only peers whose streams keep up count as covered; a stalled one may never deliver.
-  uint64_t covered_after = covered;
+  const uint64_t known = CoverBit(self_) | CoverBit(except_peer);
   const absl::Time now = absl::Now();
-  for (auto& [peer, endpoint] : targets) {
-    if (endpoint->KeepingUp(now)) covered_after |= CoverBit(peer);
-  }
   std::string sent_to;
-  for (auto& [peer, endpoint] : targets) {
-    endpoint->Enqueue(stamp, covered_after);
-    endpoint->Unref();
-    absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", peer);
+  for (const Item& item : items) {
+    const uint64_t covered = item.covered | known;
+    // Only peers whose streams keep up count as covered; a stalled one may never deliver.
+    uint64_t covered_after = covered;
+    for (const Target& target : targets) {
+      if ((covered & target.bit) == 0 && target.endpoint->KeepingUp(now))
+        covered_after |= target.bit;
+    }
+    sent_to.clear();
+    for (Target& target : targets) {
+      if ((covered & target.bit) != 0) continue;
+      target.endpoint->Enqueue(*item.stamp, covered_after, /*may_start=*/false);
+      target.queued = true;
+      absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", target.peer);
+    }
+    // One line per stamp, however many peers it goes to.
+    if (!sent_to.empty()) log_->Write(absl::StrCat("send ", item.at_line, " to ", sent_to));
   }
-  // One line per stamp, however many peers it goes to.
-  if (!sent_to.empty()) log_->Write(absl::StrCat("send ", at_line, " to ", sent_to));
+  for (Target& target : targets) {
+    if (target.queued) target.endpoint->StartQueuedWrite();
+    target.endpoint->Unref();
+  }
 }
 
 std::vector<std::string> PeerMesh::LivePeers() const {
@@ -327,6 +343,8 @@ std::vector<PeerMesh::LinkState> PeerMesh::LinkStates() {
   for (auto& [peer, link] : links_) {
     LinkState& state = states.emplace_back();
     state.peer = peer;
+    state.flood_messages_received = link->flood_messages_received.load(std::memory_order_relaxed);
+    state.flood_stamps_received = link->flood_stamps_received.load(std::memory_order_relaxed);
     // The endpoint's lock is taken after the link's is released (lock order).
     LinkEndpoint* endpoint = LiveEndpoint(link.get());
     if (endpoint == nullptr) continue;

@@ -63,6 +63,9 @@ class PeerMesh : public StampFlooder {
     absl::Time next_periodic = absl::InfiniteFuture();
     PeerLinkMetrics* metrics = nullptr;  // null without metrics
     std::atomic<uint64_t> times_up{0};   // handshakes completed
+    // Flooded stamps received on this link and the messages that carried them.
+    std::atomic<uint64_t> flood_messages_received{0};
+    std::atomic<uint64_t> flood_stamps_received{0};
   };
 
   // `security` secures the streams this node dials and tells how callers prove who they are;
@@ -83,12 +86,13 @@ class PeerMesh : public StampFlooder {
   // Ends every stream and stops redialing. Idempotent.
   void Stop();
 
-  // StampFlooder: sends `stamp` to every live link except the one to `except_peer` ("" for
-  // none) and those to nodes in `covered`, and logs it once; `at_line` is FormatAtLine(stamp).
-  // What it sends says the stamp now covers `covered`, this node, `except_peer` and every peer
-  // it was queued to, so a stamp crosses a cycle of live links about once instead of both ways.
-  void Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-             absl::string_view except_peer, uint64_t covered) override;
+  // StampFlooder: sends each stamp to every live link except the one to `except_peer` ("" for
+  // none) and those to nodes in its covered set, and logs it once. What it sends says the stamp
+  // now covers that set, this node, `except_peer` and every peer it was queued to, so a stamp
+  // crosses a cycle of live links about once instead of both ways. Writes start only once the
+  // whole batch is queued: a link that is idle would otherwise carry the first stamp alone and
+  // the rest in a second message after that write completes.
+  void Flood(const std::vector<Item>& items, absl::string_view except_peer) override;
   // The bit of `node` in a covered set (v1::StampBatch.covered); 0 for an unknown node or a herd
   // of more than 64 nodes.
   uint64_t CoverBit(absl::string_view node) const;
@@ -104,6 +108,8 @@ class PeerMesh : public StampFlooder {
     std::string peer;
     bool up = false;
     size_t queued_bytes = 0;
+    uint64_t flood_messages_received = 0;  // since the node started
+    uint64_t flood_stamps_received = 0;
   };
   std::vector<LinkState> LinkStates();
 

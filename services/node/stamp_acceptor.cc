@@ -46,9 +46,12 @@ absl::Status StampAcceptor::Accept(const std::vector<const v1::LocationStamp*>& 
   // Catch-up stamps are not flooded: the link asks the other links for rounds instead.
   if (logged && flooder_ != nullptr) {
     absl::string_view except = source.kind == StampSource::Kind::kFlood ? source.peer : "";
+    std::vector<StampFlooder::Item> items;
+    items.reserve(stored.size());
     for (size_t i = 0; i < stored.size(); ++i) {
-      flooder_->Flood(*stored[i], at_lines[i], except, stored_covered[i]);
+      items.push_back({stored[i], at_lines[i], stored_covered[i]});
     }
+    if (!items.empty()) flooder_->Flood(items, except);
   }
   return absl::OkStatus();
 }

@@ -30,14 +30,20 @@ struct StampSource {
   static StampSource CatchUp(absl::string_view peer) { return {Kind::kCatchUp, peer}; }
 };
 
-// Sends a stored stamp on to the peers (PeerMesh).
+// Sends stored stamps on to the peers (PeerMesh).
 class StampFlooder {
  public:
+  struct Item {
+    const v1::LocationStamp* stamp;
+    absl::string_view at_line;  // FormatAtLine(*stamp)
+    // The nodes known to hold the stamp or to have it on its way (v1::StampBatch.covered; 0:
+    // none).
+    uint64_t covered;
+  };
   virtual ~StampFlooder() = default;
-  // `at_line` is FormatAtLine(stamp); `except_peer` is "" for none. `covered` is the set of
-  // nodes known to hold the stamp or to have it on its way (v1::StampBatch.covered; 0: none).
-  virtual void Flood(const v1::LocationStamp& stamp, absl::string_view at_line,
-                     absl::string_view except_peer, uint64_t covered) = 0;
+  // Floods a batch that arrived together; `except_peer` is "" for none. A batch leaves in one
+  // message per peer.
+  virtual void Flood(const std::vector<Item>& items, absl::string_view except_peer) = 0;
 };
 
 // The one place where a stamp enters the node, whatever its source: merge into the store, log,

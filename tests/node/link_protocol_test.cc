@@ -69,6 +69,14 @@ class MeshNode {
     ASSERT_TRUE(acceptor_->Accept(stamp, StampSource::Client()).ok());
   }
 
+  // Client reports that arrived together (one ReportBatch).
+  void ReportBatch(const std::vector<v1::LocationStamp>& stamps) {
+    std::vector<const v1::LocationStamp*> pointers;
+    for (const v1::LocationStamp& stamp : stamps) pointers.push_back(&stamp);
+    std::vector<StampStore::MergeResult> results;
+    ASSERT_TRUE(acceptor_->Accept(pointers, StampSource::Client(), &results).ok());
+  }
+
   // A stamp as if `peer` had flooded it here with the covered set `covered`.
   void ReceiveFlood(const v1::LocationStamp& stamp, const std::string& peer, uint64_t covered) {
     std::vector<StampStore::MergeResult> results;
@@ -291,6 +299,36 @@ TEST_F(LinkProtocolTest, AFloodGoesOnToThePeersItsCoveredSetLacks) {
   // An old peer sends no covered set: everything but the sender.
   node("B").ReceiveFlood(Stamp("old-peer", 3, "A"), "A", 0);
   ASSERT_TRUE(Eventually([&] { return node("C").store().Get("old-peer").has_value(); }));
+}
+
+PeerMesh::LinkState StateOfLink(MeshNode& node, const std::string& peer) {
+  for (const PeerMesh::LinkState& state : node.mesh().LinkStates()) {
+    if (state.peer == peer) return state;
+  }
+  ADD_FAILURE() << "no link to " << peer;
+  return {};
+}
+
+// Stamps that arrive together leave together: one message per peer and hop, not the first stamp
+// alone and the rest after that write completes.
+TEST_F(LinkProtocolTest, ABatchOfReportsCrossesEachHopInOneMessage) {
+  Configure({"A", "B", "C"}, {{"A", "B"}, {"B", "C"}});
+  for (const char* name : {"A", "B", "C"}) Create(name);
+  for (const char* name : {"A", "B", "C"}) node(name).Start();
+  ASSERT_TRUE(Eventually([&] {
+    return Linked("A", "B") && Linked("B", "A") && Linked("B", "C") && Linked("C", "B");
+  }));
+  std::vector<v1::LocationStamp> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Stamp(absl::StrCat("batch", i), 10 + i, "A"));
+  node("A").ReportBatch(batch);
+  ASSERT_TRUE(Eventually([&] { return node("C").store().size() == 100; }));
+  PeerMesh::LinkState b_from_a = StateOfLink(node("B"), "A");
+  EXPECT_EQ(b_from_a.flood_stamps_received, 100u);
+  EXPECT_EQ(b_from_a.flood_messages_received, 1u);
+  PeerMesh::LinkState c_from_b = StateOfLink(node("C"), "B");
+  EXPECT_EQ(c_from_b.flood_stamps_received, 100u);
+  EXPECT_EQ(c_from_b.flood_messages_received, 1u);
+  EXPECT_TRUE(Converged({"A", "B", "C"}));
 }
 
 TEST_F(LinkProtocolTest, AnOverflowingQueueCutsTheLinkAndTheRelinkCatchesUp) {
