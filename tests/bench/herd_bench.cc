@@ -22,7 +22,7 @@
 //    reply, close; N such connections at a time), as the legacy clients do.
 // 2. Convergence: every node holds the same stamps, and the last stamp of a sample of clients.
 // 3. Propagation: M marker reports are made at NAME over gRPC, one at a time; for each, the time
-//    until the node farthest from NAME (by hops) holds it. With --rate R (iamat mode) the IAMATs
+//    until a Watch on the node farthest from NAME (by hops) tells that it holds it. With --rate R (iamat mode) the IAMATs
 //    are paced to R per second in all, and the markers are made during that load instead,
 //    spread over it: the propagation delay of a herd under a known load.
 // The last line, "result: key=value ...", sums the run up for scripts (deploy/herd bench).
