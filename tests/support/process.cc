@@ -32,6 +32,11 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // HERD_TEST_KEEP_DIRS=1 keeps every test's directory (logs, stores) to look at afterwards.
+  if (const char* keep = std::getenv("HERD_TEST_KEEP_DIRS"); keep != nullptr && *keep == '1') {
+    std::fprintf(stderr, "kept %s\n", path_.c_str());
+    return;
+  }
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }
