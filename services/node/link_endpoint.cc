@@ -135,8 +135,7 @@ void LinkEndpoint::SendCatchUp(const v1::LocationStamp& stamp) {
   AppendLocked(stamp, /*catch_up=*/true);
 }
 
-void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered, bool may_start) {
-  bool start_write = false;
+void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered) {
   bool overflow = false;
   {
     absl::MutexLock lock(&mu_);
@@ -150,16 +149,13 @@ void LinkEndpoint::Enqueue(const v1::LocationStamp& stamp, uint64_t covered, boo
       queued_bytes_ = back_batch_bytes_ = 0;
     } else {
       AppendLocked(stamp, /*catch_up=*/false, covered);
-      if (may_start) start_write = TakeNextWriteLocked();
     }
     PublishQueueLocked();
   }
   if (overflow) {
     mesh_->log().Write(absl::StrCat("link ", link_->peer, " outbound queue full; cutting link"));
     Cancel();
-    return;
   }
-  if (start_write) StartWriteOp(&writing_);
 }
 
 bool LinkEndpoint::TryBeginRound() {

@@ -29,11 +29,10 @@ class LinkEndpoint : private SyncOutput {
   LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link);
   virtual ~LinkEndpoint() = default;
 
-  // Queues a flooded stamp for the peer with its covered set (v1::StampBatch.covered), and
-  // starts a write if none is in flight unless `may_start` is false (the caller queues more
-  // and then calls StartQueuedWrite). Thread-safe; never blocks on the network. The caller logs
-  // it.
-  void Enqueue(const v1::LocationStamp& stamp, uint64_t covered, bool may_start = true);
+  // Queues a flooded stamp for the peer with its covered set (v1::StampBatch.covered) without
+  // starting a write: the caller queues the rest of its batch, then calls StartQueuedWrite.
+  // Thread-safe; never blocks on the network. The caller logs it.
+  void Enqueue(const v1::LocationStamp& stamp, uint64_t covered);
   // Starts a write of what is queued if none is in flight. Thread-safe.
   void StartQueuedWrite() { KickWrite(); }
   // Bytes queued for the peer and not yet handed to the stream. Thread-safe.

@@ -316,7 +316,7 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
     sent_to.clear();
     for (Target& target : targets) {
       if ((covered & target.bit) != 0) continue;
-      target.endpoint->Enqueue(*item.stamp, covered_after, /*may_start=*/false);
+      target.endpoint->Enqueue(*item.stamp, covered_after);
       target.queued = true;
       absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", target.peer);
     }
