@@ -22,9 +22,10 @@
 //    reply, close; N such connections at a time), as the legacy clients do.
 // 2. Convergence: every node holds the same stamps, and the last stamp of a sample of clients.
 // 3. Propagation: M marker reports are made at NAME over gRPC, one at a time; for each, the time
-//    until a Watch on the node farthest from NAME (by hops) tells that it holds it. With --rate R (iamat mode) the IAMATs
-//    are paced to R per second in all, and the markers are made during that load instead,
-//    spread over it: the propagation delay of a herd under a known load.
+//    until a Watch on the node farthest from NAME (by hops) tells that it holds it. With
+//    --rate R (iamat mode) the IAMATs are paced to R per second in all, and the markers are made
+//    during that load instead, spread over it: the propagation delay of a herd under a known
+//    load.
 // The last line, "result: key=value ...", sums the run up for scripts (deploy/herd bench).
 // --write-redis-places writes the places as Redis commands (GEOADD places ...) for a
 // comparison: the place of bench client k is member %012d of k, the form redis-benchmark gives
@@ -176,8 +177,9 @@ std::vector<double> MeasurePropagation(herd::v1::LocationService::Stub* origin,
                                        herd::v1::LocationService::Stub* far, int markers,
                                        absl::Duration spacing) {
   if (markers <= 0) return {};
-  const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
-  auto marker_id = [&run](int m) { return absl::StrCat("bench-marker-", run, "-", m); };
+  // Fresh ids per run, so a marker is never older than one a node already holds.
+  const std::string prefix = absl::StrCat("bench-marker-", absl::ToUnixNanos(absl::Now()), "-");
+  auto marker_id = [&prefix](int m) { return absl::StrCat(prefix, m); };
   herd::v1::WatchRequest watch_request;
   for (int m = 0; m < markers; ++m) watch_request.mutable_clients()->add_client_ids(marker_id(m));
   grpc::ClientContext watch_context;
@@ -193,7 +195,6 @@ std::vector<double> MeasurePropagation(herd::v1::LocationService::Stub* origin,
   std::vector<absl::Time> sent(markers, absl::InfiniteFuture());
   std::vector<absl::Time> seen(markers, absl::InfiniteFuture());
   std::atomic<int> seen_count{0};
-  const std::string prefix = marker_id(0).substr(0, marker_id(0).size() - 1);
   std::thread reader([&] {
     herd::v1::WatchEvent e;
     while (watch->Read(&e)) {

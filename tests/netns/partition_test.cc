@@ -240,7 +240,6 @@ constexpr absl::Duration kIamatSpacing = absl::Milliseconds(20);
 
 // A legacy client at `node`'s gateway: one connection, one IAMAT at a time, each answered before
 // the next and 20 ms apart, until `stop`. Counts AT replies; any other outcome is a test failure.
-
 void IamatUntil(NetnsHerd* herd, const std::string& node, Ledger* ledger,
                 const std::atomic<bool>* stop, int* answered) {
   absl::StatusOr<TextClient> connection = TextClient::Connect(herd->TextAddress(node));
@@ -351,7 +350,7 @@ TEST_F(PartitionTest, GolomanCutOffWhileBothSidesTakeReportsThenHealed) {
               static_cast<unsigned long long>(ledger_.acked()), answered_goloman, answered_hands);
   EXPECT_GT(answered_goloman, 0);
   EXPECT_GT(answered_hands, 0);
-  for (const std::string& gateway : {"Goloman", "Hands"}) {
+  for (const char* gateway : {"Goloman", "Hands"}) {
     EXPECT_TRUE(herd_->gateway_running(gateway)) << herd_->GatewayOutput(gateway);
   }
   ExpectEveryAcknowledgedStampEverywhere(*herd_, ledger_);
