@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 
 namespace herd::testing {
@@ -129,7 +130,8 @@ v1::NodeStatus TestHerd::Status(const std::string& name) {
 }
 
 bool TestHerd::WaitUntilLinked(absl::Duration timeout) {
-  return Eventually(
+  std::string last_mismatch;  // what the last check saw, for the failure message
+  bool linked_everywhere = Eventually(
       [&] {
         std::map<std::string, std::vector<std::string>> expected;
         for (const auto& [a, b] : spec_.links) {
@@ -139,14 +141,28 @@ bool TestHerd::WaitUntilLinked(absl::Duration timeout) {
         }
         for (auto& [name, peers] : expected) {
           std::sort(peers.begin(), peers.end());
-          v1::NodeStatus status = Status(name);
+          v1::NodeStatus status;
+          grpc::ClientContext context;
+          SetDeadline(&context, absl::Seconds(2));
+          grpc::Status call = client(name).GetStatus(&context, v1::GetStatusRequest(), &status);
+          if (!call.ok()) {
+            last_mismatch = absl::StrCat(name, ": GetStatus failed: ", call.error_code(), " ",
+                                         call.error_message());
+            return false;
+          }
           std::vector<std::string> linked(status.linked_peers().begin(),
                                           status.linked_peers().end());
-          if (linked != peers) return false;
+          if (linked != peers) {
+            last_mismatch = absl::StrCat(name, " is linked to [", absl::StrJoin(linked, ","),
+                                         "], not [", absl::StrJoin(peers, ","), "]");
+            return false;
+          }
         }
         return true;
       },
       timeout);
+  if (!linked_everywhere) std::fprintf(stderr, "not linked: %s\n", last_mismatch.c_str());
+  return linked_everywhere;
 }
 
 bool TestHerd::WaitUntilConverged(absl::Duration timeout) {
