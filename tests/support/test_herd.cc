@@ -204,7 +204,10 @@ std::shared_ptr<grpc::Channel> TestHerd::channel(const std::string& name) {
   if (!channel) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+    // gRPC 1.51 also takes this as the time a connection attempt is given (as in PeerChannel):
+    // at 50 ms a loaded machine timed every attempt out ("tcp handshaker shutdown") and a
+    // restarted node stayed unreachable to the test. A refused connection still fails at once.
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
     channel = ClientSecurity().NodeChannel(grpc_address(name), name, args);
   }
