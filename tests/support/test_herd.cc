@@ -119,13 +119,15 @@ void TestHerd::StartAll() {
   for (const NodeAddresses& node : spec_.nodes) Start(node.name);
 }
 
-v1::NodeStatus TestHerd::Status(const std::string& name) {
-  v1::NodeStatus status;
+grpc::Status TestHerd::CallGetStatus(const std::string& name, v1::NodeStatus* status) {
   grpc::ClientContext context;
   SetDeadline(&context, absl::Seconds(2));
-  if (!client(name).GetStatus(&context, v1::GetStatusRequest(), &status).ok()) {
-    return v1::NodeStatus();
-  }
+  return client(name).GetStatus(&context, v1::GetStatusRequest(), status);
+}
+
+v1::NodeStatus TestHerd::Status(const std::string& name) {
+  v1::NodeStatus status;
+  if (!CallGetStatus(name, &status).ok()) return v1::NodeStatus();
   return status;
 }
 
@@ -142,10 +144,7 @@ bool TestHerd::WaitUntilLinked(absl::Duration timeout) {
         for (auto& [name, peers] : expected) {
           std::sort(peers.begin(), peers.end());
           v1::NodeStatus status;
-          grpc::ClientContext context;
-          SetDeadline(&context, absl::Seconds(2));
-          grpc::Status call = client(name).GetStatus(&context, v1::GetStatusRequest(), &status);
-          if (!call.ok()) {
+          if (grpc::Status call = CallGetStatus(name, &status); !call.ok()) {
             last_mismatch = absl::StrCat(name, ": GetStatus failed: ", call.error_code(), " ",
                                          call.error_message());
             return false;

@@ -54,10 +54,13 @@ class TestHerd {
   // durable store opens it once the store is loaded).
   void Start(const std::string& name, absl::Duration timeout = absl::Seconds(20));
   void StartAll();
-  // Waits until every running node reports a live link to each of its running peers.
+  // Waits until every running node reports a live link to each of its running peers; when it
+  // gives up, prints to stderr what the last check saw.
   bool WaitUntilLinked(absl::Duration timeout = absl::Seconds(10));
   // The node's GetStatus answer; NodeStatus with an empty name when the call fails.
   v1::NodeStatus Status(const std::string& name);
+  // The GetStatus call itself, with its outcome (2 s deadline).
+  grpc::Status CallGetStatus(const std::string& name, v1::NodeStatus* status);
   // Waits until every running node holds the same stamps (equal digests and counts).
   bool WaitUntilConverged(absl::Duration timeout = absl::Seconds(20));
   // SIGKILL: the node vanishes without a goodbye.
