@@ -32,22 +32,32 @@ absl::Status ValidateClientId(absl::string_view client_id) {
 absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id, absl::string_view location,
                                             absl::string_view client_time, absl::string_view origin,
                                             const Instant& received_at) {
+  v1::LocationStamp stamp;
+  if (absl::Status s = MakeStampInto(client_id, location, client_time, origin, received_at, &stamp);
+      !s.ok()) {
+    return s;
+  }
+  return stamp;
+}
+
+absl::Status MakeStampInto(absl::string_view client_id, absl::string_view location,
+                           absl::string_view client_time, absl::string_view origin,
+                           const Instant& received_at, v1::LocationStamp* out) {
   if (absl::Status s = ValidateClientId(client_id); !s.ok()) return s;
   absl::StatusOr<GeoPoint> point = ParseIso6709(location);
   if (!point.ok()) return point.status();
   absl::StatusOr<Instant> time = ParseClientTime(client_time);
   if (!time.ok()) return time.status();
 
-  v1::LocationStamp stamp;
-  stamp.set_client_id(client_id.data(), client_id.size());
-  stamp.set_location_text(location.data(), location.size());
-  stamp.set_latitude(point->latitude);
-  stamp.set_longitude(point->longitude);
-  stamp.set_client_time_text(client_time.data(), client_time.size());
-  ToProto(*time, stamp.mutable_client_time());
-  stamp.set_origin(origin.data(), origin.size());
-  ToProto(received_at, stamp.mutable_received_at());
-  return stamp;
+  out->set_client_id(client_id.data(), client_id.size());
+  out->set_location_text(location.data(), location.size());
+  out->set_latitude(point->latitude);
+  out->set_longitude(point->longitude);
+  out->set_client_time_text(client_time.data(), client_time.size());
+  ToProto(*time, out->mutable_client_time());
+  out->set_origin(origin.data(), origin.size());
+  ToProto(received_at, out->mutable_received_at());
+  return absl::OkStatus();
 }
 
 std::string FormatAtLine(const v1::LocationStamp& stamp) {

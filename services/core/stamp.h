@@ -22,6 +22,11 @@ absl::Status ValidateClientId(absl::string_view client_id);
 absl::StatusOr<v1::LocationStamp> MakeStamp(absl::string_view client_id, absl::string_view location,
                                             absl::string_view client_time, absl::string_view origin,
                                             const Instant& received_at);
+// The same into `out` (overwritten; left unspecified on error): a stamp on an arena is built in
+// place instead of copied there.
+absl::Status MakeStampInto(absl::string_view client_id, absl::string_view location,
+                           absl::string_view client_time, absl::string_view origin,
+                           const Instant& received_at, v1::LocationStamp* out);
 
 // "AT <origin> <diff> <client> <location> <time>" without a line terminator.
 std::string FormatAtLine(const v1::LocationStamp& stamp);

@@ -69,21 +69,21 @@ LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store,
       mesh_(mesh),
       validator_(validator),
       log_(log),
-      places_(places) {}
+      places_(places) {
+  SetMessageAllocatorFor_ReportBatch(&report_batch_allocator_);
+}
 
 absl::Status LocationServiceImpl::MakeReportStamp(const v1::ReportRequest& request,
                                                   v1::ReportResponse* response) {
   const Instant now = Now();
-  absl::StatusOr<v1::LocationStamp> stamp =
-      MakeStamp(request.client_id(), request.location(), request.client_time(), self_, now);
-  if (stamp.ok()) {
-    if (absl::Status s = validator_->CheckClientTime(*stamp, now); !s.ok()) stamp = s;
+  v1::LocationStamp* stamp = response->mutable_stamp();
+  absl::Status status = MakeStampInto(request.client_id(), request.location(),
+                                      request.client_time(), self_, now, stamp);
+  if (status.ok()) status = validator_->CheckClientTime(*stamp, now);
+  if (!status.ok()) {
+    log_->Write(absl::StrCat("report rejected: ", status.message()));
+    return status;
   }
-  if (!stamp.ok()) {
-    log_->Write(absl::StrCat("report rejected: ", stamp.status().message()));
-    return stamp.status();
-  }
-  *response->mutable_stamp() = *std::move(stamp);
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "herd/v1/location_service.grpc.pb.h"
+#include "services/core/arena_message_allocator.h"
 #include "services/core/async_log.h"
 #include "services/node/client_index.h"
 #include "services/node/peer_mesh.h"
@@ -75,6 +76,7 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   places::PlacesProvider* const places_;
   const ClientIndex* client_index_ = nullptr;
   WatchHub* watches_ = nullptr;
+  ArenaMessageAllocator<v1::ReportBatchRequest, v1::ReportBatchResponse> report_batch_allocator_;
 };
 
 }  // namespace herd

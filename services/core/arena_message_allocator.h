@@ -1,0 +1,51 @@
+#ifndef HERD_SERVICES_CORE_ARENA_MESSAGE_ALLOCATOR_H_
+#define HERD_SERVICES_CORE_ARENA_MESSAGE_ALLOCATOR_H_
+
+#include <grpcpp/support/message_allocator.h>
+
+#include <cstddef>
+
+#include "google/protobuf/arena.h"
+
+namespace herd {
+
+// Puts a callback unary method's request and response on one protobuf arena per call
+// (SetMessageAllocatorFor_<Method>). A batch of reports then costs a few block allocations
+// instead of several heap allocations per report: parsing the request and building the response
+// otherwise allocate every string and sub-message on their own, and free them on another
+// thread, which left a batch's stamps cold in the allocator's free lists (a cache miss per
+// allocation in profiles of the report path).
+template <typename Request, typename Response>
+class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
+ public:
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(); }
+
+ private:
+  class Holder : public grpc::MessageHolder<Request, Response> {
+   public:
+    Holder() : arena_(Options(first_block_)) {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    }
+    void Release() override { delete this; }
+
+   private:
+    static constexpr size_t kFirstBlockBytes = 16 << 10;
+    static google::protobuf::ArenaOptions Options(char* first_block) {
+      google::protobuf::ArenaOptions options;
+      options.initial_block = first_block;
+      options.initial_block_size = kFirstBlockBytes;
+      options.start_block_size = 64 << 10;
+      options.max_block_size = 1 << 20;
+      return options;
+    }
+
+    // Before the arena, which is built on it.
+    alignas(std::max_align_t) char first_block_[kFirstBlockBytes];
+    google::protobuf::Arena arena_;
+  };
+};
+
+}  // namespace herd
+
+#endif  // HERD_SERVICES_CORE_ARENA_MESSAGE_ALLOCATOR_H_
