@@ -28,6 +28,12 @@ ClientIndex::ClientIndex(const StampStore* store) : store_(store), shards_(new S
 
 void ClientIndex::OnStored(const StoredStamp* previous, const v1::LocationStamp& stored,
                            uint64_t key_hash) {
+  // A client that reports the same point again (the common case) keeps its entry, found without
+  // the trigonometry of a cell id.
+  if (previous != nullptr && previous->latitude() == stored.latitude() &&
+      previous->longitude() == stored.longitude()) {
+    return;
+  }
   const uint64_t cell = CellOf(stored);
   if (previous != nullptr) {
     const uint64_t old_cell = CellOf(*previous);

@@ -97,11 +97,10 @@ StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
     delta ^= previous->stamp_hash();
   }
   for (StampObserver* observer : observers_) observer->OnStored(previous, stamp, key_hash);
-  StoredStamp::Ptr record = StoredStamp::Make(stamp, key_hash, new_hash);
-  if (previous != nullptr) {
-    it->record = std::move(record);
-  } else {
-    bucket.stamps.insert(Slot{std::move(record)});
+  if (previous == nullptr) {
+    bucket.stamps.insert(Slot{StoredStamp::Make(stamp, key_hash, new_hash)});
+  } else if (!it->record->TryOverwrite(stamp, new_hash)) {
+    it->record = StoredStamp::Make(stamp, key_hash, new_hash);
   }
   bucket.digest ^= delta;
   bucket.count += previous == nullptr ? 1 : 0;

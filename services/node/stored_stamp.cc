@@ -52,29 +52,49 @@ void StoredStamp::Free::operator()(StoredStamp* stamp) const {
   ::operator delete(static_cast<void*>(stamp));
 }
 
+namespace {
+
+size_t RecordBytes(const v1::LocationStamp& stamp, size_t header) {
+  size_t size = header;
+  for (absl::string_view text :
+       {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
+    size += VarintSize(text.size()) + text.size();
+  }
+  return size;
+}
+
+}  // namespace
+
 StoredStamp::Ptr StoredStamp::Make(const v1::LocationStamp& stamp, uint64_t key_hash,
                                    uint64_t stamp_hash) {
-  const absl::string_view texts[kTexts] = {stamp.client_id(), stamp.location_text(),
-                                           stamp.client_time_text(), stamp.origin()};
-  size_t size = sizeof(StoredStamp);
-  for (absl::string_view text : texts) size += VarintSize(text.size()) + text.size();
-  void* memory = ::operator new(size);
+  void* memory = ::operator new(Capacity(RecordBytes(stamp, sizeof(StoredStamp))));
   StoredStamp* record = new (memory) StoredStamp;
   record->key_hash_ = key_hash;
-  record->stamp_hash_ = stamp_hash;
-  record->latitude_ = stamp.latitude();
-  record->longitude_ = stamp.longitude();
-  record->client_seconds_ = stamp.client_time().seconds();
-  record->client_nanos_ = stamp.client_time().nanos();
-  record->received_seconds_ = stamp.received_at().seconds();
-  record->received_nanos_ = stamp.received_at().nanos();
-  unsigned char* out = reinterpret_cast<unsigned char*>(record + 1);
-  for (absl::string_view text : texts) {
+  record->Fill(stamp, stamp_hash);
+  return Ptr(record);
+}
+
+bool StoredStamp::TryOverwrite(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
+  if (RecordBytes(stamp, sizeof(StoredStamp)) > Capacity(bytes())) return false;
+  Fill(stamp, stamp_hash);
+  return true;
+}
+
+void StoredStamp::Fill(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
+  stamp_hash_ = stamp_hash;
+  latitude_ = stamp.latitude();
+  longitude_ = stamp.longitude();
+  client_seconds_ = stamp.client_time().seconds();
+  client_nanos_ = stamp.client_time().nanos();
+  received_seconds_ = stamp.received_at().seconds();
+  received_nanos_ = stamp.received_at().nanos();
+  unsigned char* out = reinterpret_cast<unsigned char*>(this + 1);
+  for (absl::string_view text :
+       {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
     out = PutVarint(text.size(), out);
     if (!text.empty()) std::memcpy(out, text.data(), text.size());
     out += text.size();
   }
-  return Ptr(record);
 }
 
 absl::string_view StoredStamp::Text(int i) const {

@@ -27,6 +27,11 @@ class StoredStamp {
   // `key_hash` and `stamp_hash` are StampStore::KeyHash / StampHash of `stamp`, kept so that
   // rehashing and anti-entropy never recompute them.
   static Ptr Make(const v1::LocationStamp& stamp, uint64_t key_hash, uint64_t stamp_hash);
+  // Makes this record `stamp`'s, a newer stamp of the same client (same key hash), in place when
+  // it fits the record's allocation; false (and unchanged) when it does not. Saves a free and an
+  // allocation per stored stamp: the new allocation otherwise comes off a free list of records
+  // that went cold, a cache miss each.
+  bool TryOverwrite(const v1::LocationStamp& stamp, uint64_t stamp_hash);
 
   StoredStamp(const StoredStamp&) = delete;
   StoredStamp& operator=(const StoredStamp&) = delete;
@@ -57,6 +62,11 @@ class StoredStamp {
   // preceded by its length as a base-128 varint (one byte below 128 bytes).
   absl::string_view Text(int i) const;
   const unsigned char* texts() const { return reinterpret_cast<const unsigned char*>(this + 1); }
+  // Bytes allocated for a record of `bytes`: rounded up to 16, as the allocator's size classes
+  // are at these sizes anyway, so a record knows its room without storing it.
+  static size_t Capacity(size_t bytes) { return (bytes + 15) & ~size_t{15}; }
+  // Writes every field but the key hash.
+  void Fill(const v1::LocationStamp& stamp, uint64_t stamp_hash);
 
   uint64_t key_hash_;
   uint64_t stamp_hash_;

@@ -232,6 +232,7 @@ TEST(ClientIndex, AMovedClientIsFoundOnlyWhereItIsNow) {
   store.Merge(At("kiwi", 34.0689, -118.4451, 10));
   store.Merge(At("kiwi", 51.5, -0.12, 11));
   store.Merge(At("kiwi", 34.0689, -118.4451, 9));  // stale: stays in London
+  store.Merge(At("kiwi", 51.5, -0.12, 12));        // newer, at the same point
   EXPECT_EQ(index.size(), 1u);
   for (auto [lat, lng, found] : std::vector<std::tuple<double, double, bool>>{
            {34.0689, -118.4451, false}, {51.5, -0.12, true}}) {

@@ -68,6 +68,39 @@ TEST(StoredStamp, IsOneSmallAllocation) {
   EXPECT_EQ(Record(stamp)->bytes(), 56u + 4u + 16u + 21u + 20u + 7u);
 }
 
+// A newer stamp of the client is written over the record when it fits the record's allocation
+// (its size rounded up to 16 bytes); one that does not leaves the record as it was.
+TEST(StoredStamp, OverwritesInPlaceOnlyWhatFits) {
+  v1::LocationStamp first = Stamp("kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                                  "1520023934.918963997", "Goloman", {1520023935, 182837383});
+  StoredStamp::Ptr record = Record(first);
+  ASSERT_EQ(record->bytes(), 124u);  // room for 128
+
+  // Four bytes longer: exactly the room left.
+  v1::LocationStamp longer = Stamp("kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                                   "1520023999.918963997", "Wilkes12345", {1520024000, 5});
+  ASSERT_TRUE(record->TryOverwrite(longer, StampStore::StampHash(longer)));
+  EXPECT_TRUE(MessageDifferencer::Equals(record->ToProto(), longer))
+      << record->ToProto().DebugString();
+  EXPECT_EQ(record->bytes(), 128u);
+  EXPECT_EQ(record->key_hash(), StampStore::KeyHash("kiwi.cs.ucla.edu"));
+  EXPECT_EQ(record->stamp_hash(), StampStore::StampHash(longer));
+
+  v1::LocationStamp shorter =
+      Stamp("kiwi.cs.ucla.edu", "+1+2", "1520024001", "Hands", {1520024002, 0});
+  ASSERT_TRUE(record->TryOverwrite(shorter, StampStore::StampHash(shorter)));
+  EXPECT_TRUE(MessageDifferencer::Equals(record->ToProto(), shorter));
+  EXPECT_EQ(record->latitude(), 1);
+  EXPECT_EQ(record->client_time(), (Instant{1520024001, 0}));
+
+  // Past the room of the shorter record (77 bytes, room for 80): refused, record unchanged.
+  v1::LocationStamp too_long = Stamp("kiwi.cs.ucla.edu", "+34.068930-118.445127", "1520024003.5",
+                                     "Holiday", {1520024004, 0});
+  EXPECT_FALSE(record->TryOverwrite(too_long, StampStore::StampHash(too_long)));
+  EXPECT_TRUE(MessageDifferencer::Equals(record->ToProto(), shorter));
+  EXPECT_EQ(record->stamp_hash(), StampStore::StampHash(shorter));
+}
+
 // The record's order is CompareStamps' order, for every pair of fields that can decide it.
 TEST(StoredStamp, OrdersLikeTheMessages) {
   std::vector<v1::LocationStamp> stamps = {
