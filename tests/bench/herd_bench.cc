@@ -8,7 +8,10 @@
 // NAME defaults to a node at the largest hop distance from another (Hands in the default herd).
 // 1. Load, by --mode:
 //    iamat (default): N connections to NAME's text address each keep W IAMAT lines in flight
-//      for S seconds; replies are counted and checked ("AT " vs anything else).
+//      for S seconds; replies are counted and checked ("AT " vs anything else). The IAMATs go
+//      to C clients in all, as redis-benchmark -r C spreads GEOADDs over C members: connection
+//      i reports clients i, i + N, i + 2N, ... in turn, with times that increase, so every
+//      report is newer than its client's last one and is stored and flooded.
 //    whatsat: first reports each of C clients once, client k at a GeoNames place of the
 //      config's places data (places spread evenly over the table, so over the world's populated
 //      places), then N connections keep W "WHATSAT <random client> 50 20" lines in flight for
@@ -520,16 +523,22 @@ int main(int argc, char** argv) {
     iamats = RunPhase(
         address, o.connections, o.window, o.fresh, deadline, ReplyShape::kIamat,
         [&o, base_time](int index) -> NextRequest {
-          return [&o, base_time, index](std::string* out, ConnectionResult* result) {
-            // Distinct clients per connection; times strictly increase so every
-            // report is stored and flooded.
-            uint64_t n = result->sent;
-            result->last_client = absl::StrCat("bench-", index, "-", n % o.clients);
-            result->last_time = absl::StrCat(base_time, ".", 100000000 + n);
-            absl::StrAppend(out, "IAMAT ", result->last_client, " +34.068930-118.445127 ",
-                            result->last_time, "\n");
-            return true;
-          };
+          // This connection's share of the C clients (at least one, should C < N).
+          const uint64_t connections = static_cast<uint64_t>(o.connections);
+          const uint64_t clients = static_cast<uint64_t>(o.clients);
+          const uint64_t first = static_cast<uint64_t>(index) % clients;
+          const uint64_t share =
+              std::max<uint64_t>(1, (clients - first + connections - 1) / connections);
+          return
+              [base_time, first, share, connections](std::string* out, ConnectionResult* result) {
+                // Times strictly increase per connection, and a client belongs to one connection.
+                uint64_t n = result->sent;
+                result->last_client = absl::StrCat("bench-", first + connections * (n % share));
+                result->last_time = absl::StrCat(base_time, ".", 100000000 + n);
+                absl::StrAppend(out, "IAMAT ", result->last_client, " +34.068930-118.445127 ",
+                                result->last_time, "\n");
+                return true;
+              };
         },
         o.rate);
     if (markers.joinable()) markers.join();
