@@ -221,25 +221,28 @@ cmd_bench_compare() {
   grep -q 'errors: 0,' <<<"$pipe" || die "loading the clients into Redis failed: $pipe"
 
   local geoadd=(GEOADD stamps -118.445127 34.068930 __rand_int__)
+  # Both sides spread their writes over the same number of clients (members): most writes update
+  # a known one.
+  local keyspace=100000
   local names=() herd=() redis=()
   names+=("SearchClients 50 km 20 | GEOSEARCH clients, 64 x 1")
   herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --mode clients --clients "$clients")")
   redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$clients" GEOSEARCH clients FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20)")
   names+=("IAMAT | GEOADD, 64 connections x 1 in flight")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1)")
-  redis+=("$(redis_rate 20000 "$seconds" -c 64 -r 100000 "${geoadd[@]}")")
+  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1 --clients "$keyspace")")
+  redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$keyspace" "${geoadd[@]}")")
   local half propagation
   half=$(awk -v r="${herd[1]:-0}" 'BEGIN { printf "%d", r / 2 }')
   if [ "$half" -gt 0 ]; then
     propagation=$(herd_field propagation_p50_ms,propagation_p99_ms --seconds "$seconds" \
-      --connections 64 --window 1 --rate "$half" --markers 200)
+      --connections 64 --window 1 --clients "$keyspace" --rate "$half" --markers 200)
   fi
   names+=("IAMAT | GEOADD, 64 connections x 16 pipelined")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 16)")
-  redis+=("$(redis_rate 100000 "$seconds" -c 64 -P 16 -r 100000 "${geoadd[@]}")")
+  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 16 --clients "$keyspace")")
+  redis+=("$(redis_rate 100000 "$seconds" -c 64 -P 16 -r "$keyspace" "${geoadd[@]}")")
   names+=("IAMAT | GEOADD, 1 per connection, 8 at a time")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 8 --fresh)")
-  redis+=("$(redis_rate 2000 "$seconds" -c 8 -k 0 -r 100000 "${geoadd[@]}")")
+  herd+=("$(herd_field per_second --seconds "$seconds" --connections 8 --fresh --clients "$keyspace")")
+  redis+=("$(redis_rate 2000 "$seconds" -c 8 -k 0 -r "$keyspace" "${geoadd[@]}")")
   names+=("WHATSAT 50 20 | GEOSEARCH 50 km COUNT 20, 64 x 1")
   herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1 --mode whatsat --clients "$clients")")
   redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$members" GEOSEARCH places FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20)")

@@ -16,7 +16,8 @@ namespace herd {
 // texts. A v1::LocationStamp per client costs several times that (a message object, two
 // sub-messages and a heap string per text), and a store holds millions of them.
 //
-// Immutable once made; a newer stamp for the client replaces the whole record.
+// Changed only under its store shard's lock: a newer stamp for the client is written over the
+// whole record when it fits (TryOverwrite), else replaces it.
 class StoredStamp {
  public:
   struct Free {
