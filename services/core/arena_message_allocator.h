@@ -9,6 +9,17 @@
 
 namespace herd {
 
+// Arena options for messages of up to about a megabyte: the first block is `first_block` (`size`
+// bytes, owned by the caller and outliving the arena), then blocks of 64 KiB growing to 1 MiB.
+inline google::protobuf::ArenaOptions ArenaOptionsWithFirstBlock(char* first_block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = first_block;
+  options.initial_block_size = size;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 1 << 20;
+  return options;
+}
+
 // Puts a callback unary method's request and response on one protobuf arena per call
 // (SetMessageAllocatorFor_<Method>). A batch of reports then costs a few block allocations
 // instead of several heap allocations per report: parsing the request and building the response
@@ -23,7 +34,7 @@ class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
  private:
   class Holder : public grpc::MessageHolder<Request, Response> {
    public:
-    Holder() : arena_(Options(first_block_)) {
+    Holder() : arena_(ArenaOptionsWithFirstBlock(first_block_, kFirstBlockBytes)) {
       this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
       this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
     }
@@ -31,15 +42,6 @@ class ArenaMessageAllocator : public grpc::MessageAllocator<Request, Response> {
 
    private:
     static constexpr size_t kFirstBlockBytes = 16 << 10;
-    static google::protobuf::ArenaOptions Options(char* first_block) {
-      google::protobuf::ArenaOptions options;
-      options.initial_block = first_block;
-      options.initial_block_size = kFirstBlockBytes;
-      options.start_block_size = 64 << 10;
-      options.max_block_size = 1 << 20;
-      return options;
-    }
-
     // Before the arena, which is built on it.
     alignas(std::max_align_t) char first_block_[kFirstBlockBytes];
     google::protobuf::Arena arena_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/core/arena_message_allocator.h"
 #include "services/core/exact_time.h"
 #include "services/core/stamp.h"
 #include "services/node/node_metrics.h"
@@ -25,15 +26,6 @@ size_t MessageBytes(const v1::PeerMessage& message) {
   return bytes;
 }
 
-google::protobuf::ArenaOptions ReadArenaOptions(char* first_block, size_t size) {
-  google::protobuf::ArenaOptions options;
-  options.initial_block = first_block;
-  options.initial_block_size = size;
-  options.start_block_size = 64 << 10;
-  options.max_block_size = 1 << 20;
-  return options;
-}
-
 }  // namespace
 
 LinkEndpoint::LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link)
@@ -41,7 +33,7 @@ LinkEndpoint::LinkEndpoint(PeerMesh* mesh, PeerMesh::Link* link)
       link_(link),
       sync_(&mesh->store()),
       read_arena_block_(new char[kReadArenaFirstBlock]),
-      read_arena_(ReadArenaOptions(read_arena_block_.get(), kReadArenaFirstBlock)),
+      read_arena_(ArenaOptionsWithFirstBlock(read_arena_block_.get(), kReadArenaFirstBlock)),
       reading_(google::protobuf::Arena::CreateMessage<v1::PeerMessage>(&read_arena_)) {}
 
 void LinkEndpoint::Begin() {
