@@ -54,8 +54,9 @@ void StoredStamp::Free::operator()(StoredStamp* stamp) const {
 
 namespace {
 
-size_t RecordBytes(const v1::LocationStamp& stamp, size_t header) {
-  size_t size = header;
+// The bytes of the record of `stamp`: the fixed fields, then each text after its length.
+size_t RecordBytes(const v1::LocationStamp& stamp) {
+  size_t size = sizeof(StoredStamp);
   for (absl::string_view text :
        {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
     size += VarintSize(text.size()) + text.size();
@@ -67,7 +68,7 @@ size_t RecordBytes(const v1::LocationStamp& stamp, size_t header) {
 
 StoredStamp::Ptr StoredStamp::Make(const v1::LocationStamp& stamp, uint64_t key_hash,
                                    uint64_t stamp_hash) {
-  void* memory = ::operator new(Capacity(RecordBytes(stamp, sizeof(StoredStamp))));
+  void* memory = ::operator new(Capacity(RecordBytes(stamp)));
   StoredStamp* record = new (memory) StoredStamp;
   record->key_hash_ = key_hash;
   record->Fill(stamp, stamp_hash);
@@ -75,7 +76,7 @@ StoredStamp::Ptr StoredStamp::Make(const v1::LocationStamp& stamp, uint64_t key_
 }
 
 bool StoredStamp::TryOverwrite(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
-  if (RecordBytes(stamp, sizeof(StoredStamp)) > Capacity(bytes())) return false;
+  if (RecordBytes(stamp) > Capacity(bytes())) return false;
   Fill(stamp, stamp_hash);
   return true;
 }
