@@ -124,9 +124,9 @@ class LinkEndpoint : private SyncOutput {
   bool holds_sync_slot_ ABSL_GUARDED_BY(mu_) = false;
   v1::PeerMessage writing_;  // owned by the write in flight
   // The read in flight parses into a message on `read_arena_`, which is reset after each
-  // message: a batch of stamps then costs a few block allocations instead of several heap
-  // allocations per stamp (parsing a message without an arena first frees the previous one's
-  // every string and sub-message).
+  // message: a batch's stamp and string objects then come from a few blocks instead of one heap
+  // allocation each (parsing a message without an arena first frees the previous one's every
+  // string and sub-message; string contents past 15 bytes still come from the heap).
   static constexpr size_t kReadArenaFirstBlock = 128 << 10;
   std::unique_ptr<char[]> read_arena_block_;
   google::protobuf::Arena read_arena_;

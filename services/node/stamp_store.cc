@@ -84,18 +84,17 @@ StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
   const uint64_t key_hash = KeyHash(stamp.client_id());
   const uint32_t leaf = LeafOf(key_hash);
   Shard& shard = ShardOf(leaf);
-  const uint64_t new_hash = StampHash(stamp);
   const ClientKey key{stamp.client_id(), key_hash};
   absl::MutexLock lock(&shard.mu);
   if (shard.buckets.empty()) shard.buckets.resize(kLeavesPerShard);
   Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
   auto it = bucket.stamps.find(key);
   const StoredStamp* previous = it == bucket.stamps.end() ? nullptr : it->record.get();
+  if (previous != nullptr && CompareStamps(stamp, *previous) <= 0) return MergeResult::kStale;
+  // Hashed only once known to be newer: a node reached over two paths gets half its stamps twice.
+  const uint64_t new_hash = StampHash(stamp);
   uint64_t delta = new_hash;
-  if (previous != nullptr) {
-    if (CompareStamps(stamp, *previous) <= 0) return MergeResult::kStale;
-    delta ^= previous->stamp_hash();
-  }
+  if (previous != nullptr) delta ^= previous->stamp_hash();
   for (StampObserver* observer : observers_) observer->OnStored(previous, stamp, key_hash);
   if (previous == nullptr) {
     bucket.stamps.insert(Slot{StoredStamp::Make(stamp, key_hash, new_hash)});

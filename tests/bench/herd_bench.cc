@@ -523,15 +523,15 @@ int main(int argc, char** argv) {
     iamats = RunPhase(
         address, o.connections, o.window, o.fresh, deadline, ReplyShape::kIamat,
         [&o, base_time](int index) -> NextRequest {
-          // This connection's share of the C clients (at least one, should C < N).
+          // This connection's share of the C clients: first, first + N, ... below C. With C < N,
+          // connection i shares client i % C with a lower one (its reports may then be stale).
           const uint64_t connections = static_cast<uint64_t>(o.connections);
           const uint64_t clients = static_cast<uint64_t>(o.clients);
           const uint64_t first = static_cast<uint64_t>(index) % clients;
-          const uint64_t share =
-              std::max<uint64_t>(1, (clients - first + connections - 1) / connections);
+          const uint64_t share = (clients - first + connections - 1) / connections;  // >= 1
           return
               [base_time, first, share, connections](std::string* out, ConnectionResult* result) {
-                // Times strictly increase per connection, and a client belongs to one connection.
+                // Times strictly increase per connection, so each report is its client's newest.
                 uint64_t n = result->sent;
                 result->last_client = absl::StrCat("bench-", first + connections * (n % share));
                 result->last_time = absl::StrCat(base_time, ".", 100000000 + n);

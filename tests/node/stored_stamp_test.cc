@@ -90,10 +90,12 @@ TEST(StoredStamp, OverwritesInPlaceOnlyWhatFits) {
       Stamp("kiwi.cs.ucla.edu", "+1+2", "1520024001", "Hands", {1520024002, 0});
   ASSERT_TRUE(record->TryOverwrite(shorter, StampStore::StampHash(shorter)));
   EXPECT_TRUE(MessageDifferencer::Equals(record->ToProto(), shorter));
+  ASSERT_EQ(record->bytes(), 95u);
   EXPECT_EQ(record->latitude(), 1);
   EXPECT_EQ(record->client_time(), (Instant{1520024001, 0}));
 
-  // Past the room of the shorter record (77 bytes, room for 80): refused, record unchanged.
+  // 116 bytes: past the room the shorter record counts (95 bytes, room for 96; the allocation
+  // is larger, but a record knows only its own size). Refused, record unchanged.
   v1::LocationStamp too_long = Stamp("kiwi.cs.ucla.edu", "+34.068930-118.445127", "1520024003.5",
                                      "Holiday", {1520024004, 0});
   EXPECT_FALSE(record->TryOverwrite(too_long, StampStore::StampHash(too_long)));
