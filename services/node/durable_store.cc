@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/core/stamp.h"
+#include "services/node/flush_priority.h"
 
 namespace herd {
 namespace {
@@ -85,6 +86,12 @@ absl::StatusOr<std::unique_ptr<DurableStore>> DurableStore::Open(const std::stri
   options.paranoid_checks = true;
   options.merge_operator = std::make_shared<NewerStampWins>();
   options.IncreaseParallelism(2);
+  // Flushes at idle priority while they keep up (see FlushPriority for why).
+  std::shared_ptr<FlushPriority> flush_priority;
+  if (FlushPriority::CanRestoreNormalPriority()) {
+    flush_priority = std::make_shared<FlushPriority>();
+    options.listeners.push_back(flush_priority);
+  }
   // The store is written, not read, while the node runs (stamps are served from memory and read
   // back only at start): an append-only memtable, sorted once when flushed, takes catch-up and
   // report batches several times faster than the default skip list, whose inserts dominated an
@@ -103,6 +110,7 @@ absl::StatusOr<std::unique_ptr<DurableStore>> DurableStore::Open(const std::stri
     return Refuse(dir, absl::StrCat("cannot be opened as a store: ", status.ToString()));
   }
   std::unique_ptr<rocksdb::DB> db(raw);
+  if (flush_priority != nullptr) flush_priority->set_db(db.get());
 
   std::string stored_identity;
   rocksdb::Slice identity_key(kIdentityKey.data(), kIdentityKey.size());

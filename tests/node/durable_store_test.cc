@@ -1,13 +1,17 @@
 #include "services/node/durable_store.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/core/stamp.h"
+#include "services/node/flush_priority.h"
 #include "tests/support/process.h"
 
 namespace herd {
@@ -54,6 +58,39 @@ TEST(DurableStore, TheNewerStampWinsWhateverOrderWritesLandIn) {
   StampStore loaded;
   ASSERT_EQ(*(*store)->LoadInto(&loaded), 1u);
   EXPECT_EQ(loaded.Get("kiwi")->client_time_text(), "20");
+}
+
+// Whether a thread of this process named `name` runs under SCHED_IDLE.
+bool SomeThreadNamedIsIdlePriority(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm_file(task.path() / "comm");
+    std::string comm;
+    std::getline(comm_file, comm);
+    if (comm != name) continue;
+    if (sched_getscheduler(std::stoi(task.path().filename().string())) == SCHED_IDLE) return true;
+  }
+  return false;
+}
+
+// A node's store flushes at idle priority while its flushes keep up (FlushPriority), so that the
+// data path's threads preempt them.
+TEST(DurableStore, AFlushThatKeepsUpRunsAtIdlePriority) {
+  if (!FlushPriority::CanRestoreNormalPriority()) GTEST_SKIP() << "no permission to raise";
+  testing::TempDir dir;
+  auto store = DurableStore::Open(dir.path() + "/A", kIdentity, false);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // Long client ids (16 KiB, in the key and the value) fill the 32 MiB memtable in about a
+  // thousand writes: 1,100 seal exactly one, whose flush then runs alone.
+  const std::string long_id(16 << 10, 'k');
+  for (int i = 0; i < 1100; ++i) {
+    v1::LocationStamp stamp = Stamp(absl::StrCat(long_id, i), 10, "A");
+    ASSERT_TRUE((*store)->Write({&stamp}).ok());
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (!SomeThreadNamedIsIdlePriority("rocksdb:high") && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(SomeThreadNamedIsIdlePriority("rocksdb:high"));
 }
 
 TEST(DurableStore, ADirectoryOfAnotherNodeOrHerdIsRefused) {
