@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace herd {
@@ -43,20 +44,25 @@ void FlushPriority::OnFlushBegin(rocksdb::DB*, const rocksdb::FlushJobInfo&) {
   const int tid = static_cast<int>(gettid());
   flushes_begun_.fetch_add(1, std::memory_order_relaxed);
   herd::MutexLock lock(&mu_);
+  ForgetIdle(tid);
   if (keeping_up && SetPolicy(0, SCHED_IDLE)) {
-    idle_flush_tid_ = tid;
+    idle_flush_tids_.push_back(tid);
     flushes_idle_.fetch_add(1, std::memory_order_relaxed);
   } else {
     SetPolicy(0, SCHED_OTHER);
-    if (idle_flush_tid_ == tid) idle_flush_tid_ = 0;
   }
+}
+
+void FlushPriority::ForgetIdle(int tid) {
+  idle_flush_tids_.erase(std::remove(idle_flush_tids_.begin(), idle_flush_tids_.end(), tid),
+                         idle_flush_tids_.end());
 }
 
 void FlushPriority::OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo&) {
   const int tid = static_cast<int>(gettid());
   herd::MutexLock lock(&mu_);
   // Left at idle priority until its next flush begins; only no longer a flush to speed up.
-  if (idle_flush_tid_ == tid) idle_flush_tid_ = 0;
+  ForgetIdle(tid);
 }
 
 void FlushPriority::OnMemTableSealed(const rocksdb::MemTableInfo&) {
@@ -64,7 +70,8 @@ void FlushPriority::OnMemTableSealed(const rocksdb::MemTableInfo&) {
   // flush in progress must not wait for idle cores any longer.
   if (SealedMemtables() <= 1) return;
   herd::MutexLock lock(&mu_);
-  if (idle_flush_tid_ != 0 && SetPolicy(idle_flush_tid_, SCHED_OTHER)) idle_flush_tid_ = 0;
+  for (int tid : idle_flush_tids_) SetPolicy(tid, SCHED_OTHER);
+  idle_flush_tids_.clear();
 }
 
 }  // namespace herd

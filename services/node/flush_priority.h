@@ -4,6 +4,7 @@
 #include <rocksdb/listener.h>
 
 #include <atomic>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "services/core/mutex.h"
@@ -43,13 +44,15 @@ class FlushPriority : public rocksdb::EventListener {
  private:
   // Sealed memtables not yet flushed (the one being flushed included).
   uint64_t SealedMemtables() const;
+  void ForgetIdle(int tid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::atomic<rocksdb::DB*> db_{nullptr};
   std::atomic<uint64_t> flushes_begun_{0};
   std::atomic<uint64_t> flushes_idle_{0};
   mutable herd::Mutex mu_;
-  // The flush thread now at SCHED_IDLE, if any (0: none).
-  int idle_flush_tid_ ABSL_GUARDED_BY(mu_) = 0;
+  // Flush threads now flushing at SCHED_IDLE (RocksDB's flush pool has one thread per process
+  // by default, but a pool may have more).
+  std::vector<int> idle_flush_tids_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace herd

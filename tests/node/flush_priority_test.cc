@@ -86,7 +86,7 @@ TEST(FlushPriority, ASealBehindAnIdleFlushRaisesIt) {
   SmallStore store(listener);
   ASSERT_TRUE(store.db->PauseBackgroundWork().ok());
 
-  absl::Notification began, sealed, checked;
+  absl::Notification began, checked;
   int tid = 0, policy_at_begin = -1;
   std::thread flush_thread([&] {
     tid = static_cast<int>(gettid());
