@@ -378,9 +378,16 @@ TEST_F(PartitionTest, LinkFlappingEvery200MsFor30SecondsUnderLoad) {
   std::printf("MEASURED flapping 30 s: resident memory of the five nodes %ld -> %ld KiB\n",
               rss_before, rss_after);
   // A few hundred clients' stamps and RocksDB's memtables: a node far above this would be a
-  // leak or a queue gone wild.
+  // leak or a queue gone wild. AddressSanitizer adds its quarantine of freed memory (256 MiB)
+  // and its shadow memory (an eighth of the heap) on top; the reporters are not paced, so on a
+  // fast machine the memtables churn enough to fill the quarantine.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kBoundKib = (512 + 256) * 1024 * 9 / 8;
+#else
+  constexpr long kBoundKib = 512 * 1024;
+#endif
   for (const std::string& node : TestHerd::DefaultNames()) {
-    EXPECT_LT(herd_->RssKib(node), 512 * 1024) << node;
+    EXPECT_LT(herd_->RssKib(node), kBoundKib) << node;
   }
   EXPECT_LT(herd_->TimeToConverge("link flapping 30 s", healed, absl::Seconds(30)),
             absl::InfiniteDuration());
