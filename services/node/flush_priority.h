@@ -17,7 +17,8 @@ namespace herd {
 // Why: a flush sorts a whole memtable (tens of MiB) on one core. At the data path's priority
 // that burst delayed the report and link threads sharing the cores: propagation p99 over three
 // hops went from about 2 ms to 8-11 ms while flushes ran. A SCHED_IDLE thread is preempted by any
-// woken normal thread at once (nice 19 was not enough: a flush still ran out its time slice).
+// woken normal thread at once; at nice 19 the tail was still 3.4-5.5 ms (a woken thread does
+// not preempt a nice-19 one at once).
 // But a SCHED_IDLE flush gets almost nothing of a saturated machine, so under full load
 // memtables piled up (RSS per stamp at a million clients +100 bytes) and writes would stall
 // behind a flush that cannot run; hence the switch back when a second memtable is sealed.
