@@ -38,8 +38,8 @@ uint64_t FlushPriority::SealedMemtables() const {
 }
 
 void FlushPriority::OnFlushBegin(rocksdb::DB*, const rocksdb::FlushJobInfo&) {
-  // Runs on the flush thread itself, which keeps whatever policy it is given here until its next
-  // flush begins.
+  // Runs on the flush thread itself, which keeps the policy it is given here until its next
+  // flush begins, unless a seal behind this flush raises it (OnMemTableSealed).
   const bool keeping_up = SealedMemtables() <= 1;
   const int tid = static_cast<int>(gettid());
   flushes_begun_.fetch_add(1, std::memory_order_relaxed);

@@ -34,7 +34,7 @@ class FlushPriority : public rocksdb::EventListener {
   // The store whose memtables are counted; until set, every flush counts as keeping up.
   void set_db(rocksdb::DB* db) { db_.store(db, std::memory_order_release); }
 
-  // Flushes begun so far, and how many of them at idle priority (for tests and logs).
+  // Flushes begun so far, and how many of them at idle priority (for tests).
   uint64_t flushes_begun() const { return flushes_begun_.load(std::memory_order_relaxed); }
   uint64_t flushes_begun_idle() const { return flushes_idle_.load(std::memory_order_relaxed); }
 
