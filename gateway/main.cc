@@ -159,6 +159,7 @@ int Run(int argc, char** argv) {
       options.grpc_address = config->FindNode(name)->grpc_address();
       options.request_timeout = timeout;
       options.down_grace = down_grace;
+      options.batch_linger = config->gateway_batch_linger();
       options.security = security;
       client = std::make_unique<NodeClient>(options);
     }

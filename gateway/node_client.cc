@@ -42,6 +42,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const NodeClient::Options& options) {
 
 absl::Status ShuttingDown() { return absl::UnavailableError("gateway is shutting down"); }
 
+// How long the most reports waiting at once is remembered (see NodeClient::LingerLocked).
+constexpr absl::Duration kWaitingPeakWindow = absl::Milliseconds(100);
+
 // How often the watcher re-evaluates reachability when the channel's state does not change.
 constexpr absl::Duration kWatchInterval = absl::Milliseconds(50);
 
@@ -81,8 +84,10 @@ void NodeClient::Report(v1::ReportRequest request, ReportCallback done) {
     herd::MutexLock lock(&mu_);
     refusal = RefusalLocked();
     if (refusal.ok()) {
-      queue_.push_back(PendingReport{std::move(request), std::move(done),
-                                     absl::Now() + options_.request_timeout});
+      const absl::Time now = absl::Now();
+      queue_.push_back(
+          PendingReport{std::move(request), std::move(done), now, now + options_.request_timeout});
+      NoteWaitingLocked(now);
     }
   }
   if (!refusal.ok()) {
@@ -100,7 +105,7 @@ std::shared_ptr<NodeClient::BatchCall> NodeClient::TakeBatchLocked(
     expired->push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
-  if (queue_.empty()) return nullptr;
+  if (queue_.empty() || LingerLocked(now)) return nullptr;
   auto call = std::make_shared<BatchCall>();
   absl::Time deadline = absl::InfiniteFuture();
   size_t bytes = 0;
@@ -120,10 +125,48 @@ std::shared_ptr<NodeClient::BatchCall> NodeClient::TakeBatchLocked(
   // scripts restart a server and query it half a second later.
   call->context.set_wait_for_ready(true);
   ++batches_in_flight_;
+  reports_in_flight_ += call->callbacks.size();
   ++batches_sent_;
   reports_sent_ += call->callbacks.size();
   AdoptLocked(call);
   return call;
+}
+
+void NodeClient::NoteWaitingLocked(absl::Time now) {
+  if (now - peak_window_start_ >= kWaitingPeakWindow) {
+    // A window with no report at all in between leaves no peak behind.
+    previous_peak_waiting_ = now - peak_window_start_ < 2 * kWaitingPeakWindow ? peak_waiting_ : 0;
+    peak_waiting_ = 0;
+    peak_window_start_ = now;
+  }
+  peak_waiting_ = std::max(peak_waiting_, queue_.size() + reports_in_flight_);
+}
+
+bool NodeClient::LingerLocked(absl::Time now) {
+  const absl::Duration linger = std::min(options_.batch_linger, options_.request_timeout / 4);
+  if (linger <= absl::ZeroDuration()) return false;
+  const size_t expected =
+      std::min(std::max(peak_waiting_, previous_peak_waiting_), options_.max_batch_reports);
+  if (queue_.size() >= expected) return false;
+  const absl::Time send_at = queue_.front().queued_at + linger;
+  if (now >= send_at) return false;
+  if (!linger_armed_) {
+    linger_armed_ = true;
+    ++linger_callbacks_pending_;
+    // A fresh alarm each time: one that fired may still be inside its callback. Dropping it here
+    // is safe, gRPC keeps what a running callback needs.
+    linger_alarm_ = std::make_unique<grpc::Alarm>();
+    linger_alarm_->Set(absl::ToChronoTime(send_at), [this](bool /*fired*/) {
+      {
+        herd::MutexLock lock(&mu_);
+        linger_armed_ = false;
+      }
+      Pump();  // sends the batch, unless shut down
+      herd::MutexLock lock(&mu_);
+      --linger_callbacks_pending_;  // the last use of `this`
+    });
+  }
+  return true;
 }
 
 void NodeClient::Pump() {
@@ -151,6 +194,12 @@ void NodeClient::Pump() {
 
 void NodeClient::FinishBatch(BatchCall* call, const grpc::Status& status) {
   const size_t count = call->callbacks.size();
+  {
+    // Before the answers go out: a client answered may report again at once, and must not be
+    // counted as still waiting (see NoteWaitingLocked).
+    herd::MutexLock lock(&mu_);
+    reports_in_flight_ -= count;
+  }
   if (!status.ok()) {
     absl::Status error = FromGrpcStatus(status);
     for (ReportCallback& done : call->callbacks) done(error);
@@ -290,11 +339,17 @@ void NodeClient::Shutdown() {
   }
   if (watcher_.joinable() && watcher_.get_id() != std::this_thread::get_id()) watcher_.join();
   FailAll(std::move(queued), ShuttingDown());
+  grpc::Alarm* linger = nullptr;
+  {
+    herd::MutexLock lock(&mu_);
+    if (linger_armed_) linger = linger_alarm_.get();  // no other is armed once shut down
+  }
+  // Outside the lock: the cancelled alarm's callback (which finds the client shut down) may run
+  // before Cancel returns.
+  if (linger != nullptr) linger->Cancel();
   herd::MutexLock lock(&mu_);
   // Cancelled calls complete promptly; the bound only guards against a stuck library.
-  mu_.AwaitWithTimeout(absl::Condition(
-                           +[](int* alive) { return *alive == 0; }, &calls_alive_),
-                       absl::Seconds(5));
+  mu_.AwaitWithTimeout(absl::Condition(this, &NodeClient::QuietLocked), absl::Seconds(5));
 }
 
 }  // namespace herd::gateway

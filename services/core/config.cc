@@ -20,6 +20,8 @@
 namespace herd {
 namespace {
 
+constexpr uint32_t kMaxBatchLingerMicros = 100000;
+
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
@@ -226,6 +228,9 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
     }
   }
   if (absl::Status s = ValidateTls(config, base_dir); !s.ok()) return s;
+  if (config.gateway().batch_linger_us() > kMaxBatchLingerMicros) {
+    return Invalid("gateway.batchLingerUs", absl::StrCat("is above ", kMaxBatchLingerMicros));
+  }
   if (config.log_dir().empty()) return Invalid("logDir", "is empty");
   config.set_log_dir(ResolvePath(config.log_dir(), base_dir));
   if (auto s = ValidateLogConfig(config.log()); !s.ok()) return s;
@@ -314,6 +319,11 @@ absl::StatusOr<HerdConfig> HerdConfig::Load(const std::string& path) {
                         absl::StrCat(path, ": ", config.status().message()));
   }
   return config;
+}
+
+absl::Duration HerdConfig::gateway_batch_linger() const {
+  if (!proto_.gateway().has_batch_linger_us()) return kDefaultGatewayBatchLinger;
+  return absl::Microseconds(proto_.gateway().batch_linger_us());
 }
 
 absl::Duration HerdConfig::max_client_time_ahead() const {

@@ -35,6 +35,9 @@ class HerdConfig {
   // How far ahead of a node's clock a client time may be; zero: no bound.
   absl::Duration max_client_time_ahead() const;
   static constexpr absl::Duration kDefaultMaxClientTimeAhead = absl::Hours(24);
+  // How long the gateway lets an IAMAT wait for company in its call to the node.
+  absl::Duration gateway_batch_linger() const;
+  static constexpr absl::Duration kDefaultGatewayBatchLinger = absl::Microseconds(400);
 
  private:
   v1::HerdConfig proto_;

@@ -230,6 +230,24 @@ TEST(HerdConfig, ClientTimeBoundDefaultsToADayAndZeroTurnsItOff) {
   EXPECT_EQ(config->max_client_time_ahead(), absl::Hours(1));
 }
 
+TEST(HerdConfig, GatewayBatchLingerDefaultsToFourHundredMicrosecondsAndIsBounded) {
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->gateway_batch_linger(), absl::Microseconds(400));
+  auto with_linger = [](const std::string& value) {
+    return Replace(kValid, R"("logDir": "logs",)",
+                   absl::StrCat(R"("logDir": "logs", "gateway": {"batchLingerUs": )", value, "},"));
+  };
+  config = HerdConfig::Parse(with_linger("0"), "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->gateway_batch_linger(), absl::ZeroDuration());
+  config = HerdConfig::Parse(with_linger("100000"), "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->gateway_batch_linger(), absl::Milliseconds(100));
+  EXPECT_NE(ErrorOf(with_linger("100001")).find("gateway.batchLingerUs"), std::string::npos);
+  EXPECT_NE(ErrorOf(with_linger("-1")).find("not a valid herd config"), std::string::npos);
+}
+
 TEST(HerdConfig, HostsAreNamesOrIpLiterals) {
   for (const char* host : {"hands", "node-1.herd.example.org", "0.0.0.0", "[::1]", "[::]"}) {
     std::string json = Replace(kValid, "127.0.0.1:12101", std::string(host) + ":12101");

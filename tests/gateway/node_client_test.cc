@@ -151,5 +151,133 @@ TEST(NodeClientTest, NodeDownFailsThenReconnects) {
       << attempts << " attempts";
 }
 
+// Makes `client` see ten reports waiting at once without any of them lingering: the first report
+// leaves alone, and its callback reports again at once (before the client sends its next batch),
+// so the next batch holds all ten. Returns once all eleven are answered.
+void ReportTenTogether(NodeClient& client) {
+  auto results = std::make_shared<Results>(11);  // shared with callbacks
+  client.Report(Report(0), [&client, results](absl::StatusOr<v1::ReportResponse> response) {
+    results->Record(0, response.ok());
+    client.Report(Report(10), [results](absl::StatusOr<v1::ReportResponse> again) {
+      results->Record(10, again.ok());
+    });
+  });
+  for (int i = 1; i < 10; ++i) {
+    client.Report(Report(i), [results, i](absl::StatusOr<v1::ReportResponse> response) {
+      results->Record(i, response.ok());
+    });
+  }
+  ASSERT_TRUE(Eventually([&] { return results->total() == 11; }, absl::Seconds(10)));
+  EXPECT_EQ(results->ok, 11);
+}
+
+// Reports `count` times from this thread, a millisecond apart, as clients answered together come
+// back one by one. Returns once all are answered.
+void ReportOneByOne(NodeClient& client, int count) {
+  auto results = std::make_shared<Results>(count);
+  for (int i = 0; i < count; ++i) {
+    client.Report(Report(100 + i), [results, i](absl::StatusOr<v1::ReportResponse> response) {
+      results->Record(i, response.ok());
+    });
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_TRUE(Eventually([&] { return results->total() == count; }, absl::Seconds(10)));
+  EXPECT_EQ(results->ok, count);
+}
+
+NodeClient::Options LingeringOptions(const std::string& address, absl::Duration linger) {
+  NodeClient::Options options = OptionsFor(address, absl::Seconds(30));
+  options.batch_linger = linger;
+  return options;
+}
+
+TEST(NodeClientTest, ALoneReportLeavesAtOnceWhateverTheLinger) {
+  FakeNode node("Goloman");
+  NodeClient client(LingeringOptions(node.address(), absl::Seconds(5)));
+  for (int i = 0; i < 3; ++i) {
+    Results results(1);
+    const absl::Time start = absl::Now();
+    client.Report(Report(i), [&](absl::StatusOr<v1::ReportResponse> response) {
+      results.Record(0, response.ok());
+    });
+    ASSERT_TRUE(Eventually([&] { return results.total() == 1; }, absl::Seconds(10)));
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2)) << "report " << i << " lingered";
+    EXPECT_EQ(results.ok, 1);
+  }
+  EXPECT_EQ(node.report_batch_calls(), 3);
+}
+
+TEST(NodeClientTest, ClientsAnsweredTogetherReportAgainInOneBatch) {
+  FakeNode node("Goloman");
+  NodeClient client(LingeringOptions(node.address(), absl::Seconds(5)));
+  ReportTenTogether(client);
+  ASSERT_EQ(node.report_batch_calls(), 2);
+  const absl::Time start = absl::Now();
+  ReportOneByOne(client, 10);
+  // The batch left as soon as the tenth arrived, long before the linger ran out.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(node.report_batch_calls(), 3);
+  EXPECT_EQ(node.largest_batch(), 10);
+}
+
+TEST(NodeClientTest, WithoutALingerTheFirstOneBackLeavesAlone) {
+  FakeNode node("Goloman");
+  NodeClient client(LingeringOptions(node.address(), absl::ZeroDuration()));
+  ReportTenTogether(client);
+  ASSERT_EQ(node.report_batch_calls(), 2);
+  ReportOneByOne(client, 10);
+  EXPECT_GE(node.report_batch_calls(), 4);
+}
+
+TEST(NodeClientTest, ALingeringReportLeavesWhenTheLingerRunsOut) {
+  FakeNode node("Goloman");
+  const absl::Duration linger = absl::Milliseconds(300);
+  NodeClient client(LingeringOptions(node.address(), linger));
+  ReportTenTogether(client);
+  Results results(1);
+  const absl::Time start = absl::Now();
+  client.Report(Report(99), [&](absl::StatusOr<v1::ReportResponse> response) {
+    results.Record(0, response.ok());
+  });
+  ASSERT_TRUE(Eventually([&] { return results.total() == 1; }, absl::Seconds(10)));
+  const absl::Duration waited = absl::Now() - start;
+  EXPECT_GE(waited, linger - absl::Milliseconds(20)) << "it did not wait for company";
+  EXPECT_LT(waited, linger + absl::Seconds(3));
+  EXPECT_EQ(results.ok, 1);
+  EXPECT_EQ(node.report_batch_calls(), 3);
+}
+
+TEST(NodeClientTest, ShutdownAnswersALingeringReportAtOnce) {
+  FakeNode node("Goloman");
+  NodeClient client(LingeringOptions(node.address(), absl::Seconds(5)));
+  ReportTenTogether(client);
+  Results results(1);
+  client.Report(Report(99), [&](absl::StatusOr<v1::ReportResponse> response) {
+    results.Record(0, response.ok());
+  });
+  const absl::Time start = absl::Now();
+  client.Shutdown();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(results.total(), 1);
+  EXPECT_EQ(results.failed, 1);
+  EXPECT_EQ(node.report_batch_calls(), 2);  // it never left
+}
+
+TEST(NodeClientTest, TheLingerNeverOutlastsAQuarterOfTheTimeout) {
+  FakeNode node("Goloman");
+  NodeClient::Options options = LingeringOptions(node.address(), absl::Seconds(60));
+  options.request_timeout = absl::Milliseconds(800);
+  NodeClient client(options);
+  ReportTenTogether(client);
+  Results results(1);
+  const absl::Time start = absl::Now();
+  client.Report(Report(99), [&](absl::StatusOr<v1::ReportResponse> response) {
+    results.Record(0, response.ok());
+  });
+  ASSERT_TRUE(Eventually([&] { return results.total() == 1; }, absl::Seconds(10)));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(700));
+  EXPECT_EQ(results.ok, 1);  // sent in time, not expired in the queue
+}
+
 }  // namespace
 }  // namespace herd::gateway_test
