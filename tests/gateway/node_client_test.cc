@@ -185,6 +185,22 @@ void ReportOneByOne(NodeClient& client, int count) {
   EXPECT_EQ(results->ok, count);
 }
 
+// Reports once and waits (at most 10 s) for the answer.
+struct Answer {
+  absl::Duration took;
+  bool ok = false;
+};
+Answer ReportAndWait(NodeClient& client, int i) {
+  auto results = std::make_shared<Results>(1);  // shared with a callback that may come late
+  const absl::Time start = absl::Now();
+  client.Report(Report(i), [results](absl::StatusOr<v1::ReportResponse> response) {
+    results->Record(0, response.ok());
+  });
+  EXPECT_TRUE(Eventually([&] { return results->total() == 1; }, absl::Seconds(10)));
+  herd::MutexLock lock(&results->mu);
+  return Answer{absl::Now() - start, results->ok == 1};
+}
+
 NodeClient::Options LingeringOptions(const std::string& address, absl::Duration linger) {
   NodeClient::Options options = OptionsFor(address, absl::Seconds(30));
   options.batch_linger = linger;
@@ -195,14 +211,9 @@ TEST(NodeClientTest, ALoneReportLeavesAtOnceWhateverTheLinger) {
   FakeNode node("Goloman");
   NodeClient client(LingeringOptions(node.address(), absl::Seconds(5)));
   for (int i = 0; i < 3; ++i) {
-    Results results(1);
-    const absl::Time start = absl::Now();
-    client.Report(Report(i), [&](absl::StatusOr<v1::ReportResponse> response) {
-      results.Record(0, response.ok());
-    });
-    ASSERT_TRUE(Eventually([&] { return results.total() == 1; }, absl::Seconds(10)));
-    EXPECT_LT(absl::Now() - start, absl::Seconds(2)) << "report " << i << " lingered";
-    EXPECT_EQ(results.ok, 1);
+    const Answer answer = ReportAndWait(client, i);
+    EXPECT_LT(answer.took, absl::Seconds(2)) << "report " << i << " lingered";
+    EXPECT_TRUE(answer.ok);
   }
   EXPECT_EQ(node.report_batch_calls(), 3);
 }
@@ -234,16 +245,10 @@ TEST(NodeClientTest, ALingeringReportLeavesWhenTheLingerRunsOut) {
   const absl::Duration linger = absl::Milliseconds(300);
   NodeClient client(LingeringOptions(node.address(), linger));
   ReportTenTogether(client);
-  Results results(1);
-  const absl::Time start = absl::Now();
-  client.Report(Report(99), [&](absl::StatusOr<v1::ReportResponse> response) {
-    results.Record(0, response.ok());
-  });
-  ASSERT_TRUE(Eventually([&] { return results.total() == 1; }, absl::Seconds(10)));
-  const absl::Duration waited = absl::Now() - start;
-  EXPECT_GE(waited, linger - absl::Milliseconds(20)) << "it did not wait for company";
-  EXPECT_LT(waited, linger + absl::Seconds(3));
-  EXPECT_EQ(results.ok, 1);
+  const Answer answer = ReportAndWait(client, 99);
+  EXPECT_GE(answer.took, linger - absl::Milliseconds(20)) << "it did not wait for company";
+  EXPECT_LT(answer.took, linger + absl::Seconds(3));
+  EXPECT_TRUE(answer.ok);
   EXPECT_EQ(node.report_batch_calls(), 3);
 }
 
@@ -269,14 +274,9 @@ TEST(NodeClientTest, TheLingerNeverOutlastsAQuarterOfTheTimeout) {
   options.request_timeout = absl::Milliseconds(800);
   NodeClient client(options);
   ReportTenTogether(client);
-  Results results(1);
-  const absl::Time start = absl::Now();
-  client.Report(Report(99), [&](absl::StatusOr<v1::ReportResponse> response) {
-    results.Record(0, response.ok());
-  });
-  ASSERT_TRUE(Eventually([&] { return results.total() == 1; }, absl::Seconds(10)));
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(700));
-  EXPECT_EQ(results.ok, 1);  // sent in time, not expired in the queue
+  const Answer answer = ReportAndWait(client, 99);
+  EXPECT_LT(answer.took, absl::Milliseconds(700));
+  EXPECT_TRUE(answer.ok);  // sent in time, not expired in the queue
 }
 
 }  // namespace
