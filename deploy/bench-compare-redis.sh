@@ -184,18 +184,19 @@ cmd_bench_compare() {
     esac
   fi
   [ "$appendfsync" != none ] || appendfsync=''
-  if [ -n "$log_stamps" ]; then
-    local copy
-    copy=$(mktemp "${TMPDIR:-/tmp}/herd-compare-XXXXXX.json")
-    TEMP_FILES+=("$copy")
-    write_config_with_stamp_lines "$CONFIG" "$log_stamps" "$copy"
-    CONFIG=$copy
-  fi
 
   REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/herd-compare.XXXXXX")
   trap 'compare_cleanup; exit 130' INT
   trap 'compare_cleanup; exit 143' TERM
   trap compare_cleanup EXIT
+  # The herd starts empty, as Redis does: a store left by an earlier run (the default config
+  # keeps one under build/) would hold the clients this run reports, so its writes would all be
+  # updates and --memory would see no new stamps. The copy stores in the temporary directory.
+  local config_name copy
+  config_name=$(basename "$CONFIG")
+  copy="$REDIS_DIR/herd.json"
+  write_config_copy "$CONFIG" "$copy" "$log_stamps" "$REDIS_DIR/herd-data"
+  CONFIG=$copy
   local machine
   machine=$(machine_line)
   start_herd "$CONFIG"
@@ -280,7 +281,7 @@ cmd_bench_compare() {
   printf '\nmachine: %s\n' "$machine"
   local redis_durability='no persistence (save "", appendonly no)'
   [ -z "$appendfsync" ] || redis_durability="appendonly yes, appendfsync $appendfsync"
-  printf 'herd: %s%s; redis: primary + 4 replicas, %s\n' "$(basename "$CONFIG")" \
+  printf 'herd: %s%s; redis: primary + 4 replicas, %s\n' "$config_name" \
     "${log_stamps:+ with stampLines $log_stamps}" "$redis_durability"
   printf '%-50s %10s %10s %8s\n' shape herd/s redis/s ratio
   local i
