@@ -44,6 +44,29 @@ TEST(AsyncLog, EveryLineFromEveryThreadLandsTimestamped) {
   EXPECT_NE(lines.back().find("after \\x01 flush\\x0a"), std::string::npos) << lines.back();
 }
 
+// Escapes at the start, the end, back to back and between plain runs; every other byte as is.
+TEST(AsyncLog, EscapesEveryUnprintableByteWherever) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/escaped.log";
+  {
+    auto log = AsyncLog::Open(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    (*log)->Write(
+        std::string("\x00"
+                    "a\\b\x7f\xff\tcd~ \x1f",
+                    12));
+    (*log)->Write("plain line");
+    (*log)->Write("");
+  }
+  std::vector<std::string> lines = absl::StrSplit(testing::ReadFile(path), '\n');
+  ASSERT_EQ(lines.size(), 4u);
+  const size_t stamp = std::string("2026-11-26T06:20:40.123456Z ").size();
+  EXPECT_EQ(lines[0].substr(stamp), "\\x00a\\x5cb\\x7f\\xff\\x09cd~ \\x1f");
+  EXPECT_EQ(lines[1].substr(stamp), "plain line");
+  EXPECT_EQ(lines[2].size(), stamp);
+  EXPECT_EQ(lines[3], "");
+}
+
 // Lines written within the batch window leave in one write; Flush and shutdown do not wait the
 // window out (a ten-minute window would time the test out).
 TEST(AsyncLog, GathersLinesForTheBatchWindow) {
