@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/core/stamp.h"
 #include "services/node/flush_priority.h"
+#include "services/node/stamp_order.h"
 
 namespace herd {
 namespace {
@@ -29,6 +31,17 @@ class NewerStampWins : public rocksdb::AssociativeMergeOperator {
              rocksdb::Logger* logger) const override {
     if (existing_value == nullptr) {
       new_value->assign(value.data(), value.size());
+      return true;
+    }
+    std::optional<StampOrder> existing_order =
+        ReadStampOrder(absl::string_view(existing_value->data(), existing_value->size()));
+    std::optional<StampOrder> incoming_order =
+        existing_order ? ReadStampOrder(absl::string_view(value.data(), value.size()))
+                       : std::nullopt;
+    if (existing_order && incoming_order) {
+      const rocksdb::Slice& winner =
+          CompareStampOrder(*incoming_order, *existing_order) > 0 ? value : *existing_value;
+      new_value->assign(winner.data(), winner.size());
       return true;
     }
     v1::LocationStamp existing, incoming;
@@ -158,9 +171,10 @@ absl::StatusOr<uint64_t> DurableStore::LoadInto(StampStore* store) {
 absl::Status DurableStore::Write(const std::vector<const v1::LocationStamp*>& stamps) {
   if (stamps.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
-  std::string key, value;
+  std::string key(kStampPrefix), value;
   for (const v1::LocationStamp* stamp : stamps) {
-    key = absl::StrCat(kStampPrefix, stamp->client_id());
+    key.resize(kStampPrefix.size());  // reused: no allocation per stamp
+    key.append(stamp->client_id());
     stamp->SerializeToString(&value);
     batch.Merge(key, value);
   }
