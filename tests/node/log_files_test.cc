@@ -45,18 +45,27 @@ struct LogFiles {
   uint64_t largest_bytes = 0;
 };
 
-// Every file in `dir` named `base` or `base`.<anything>.
+// Every file in `dir` named `base` or `base`.<anything>. The node may still be writing and
+// rotating (a file renamed between the listing and its size): the listing is taken again until
+// one holds still, at most 100 times.
 LogFiles FilesOf(const std::string& dir, const std::string& base) {
-  LogFiles files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::string name = entry.path().filename().string();
-    if (name != base && name.rfind(base + ".", 0) != 0) continue;
-    files.names.push_back(name);
-    files.total_bytes += entry.file_size();
-    files.largest_bytes = std::max<uint64_t>(files.largest_bytes, entry.file_size());
+  for (int attempt = 0;; ++attempt) {
+    LogFiles files;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      std::string name = entry.path().filename().string();
+      if (name != base && name.rfind(base + ".", 0) != 0) continue;
+      const uint64_t size = std::filesystem::file_size(entry.path(), error);
+      if (error) break;
+      files.names.push_back(name);
+      files.total_bytes += size;
+      files.largest_bytes = std::max<uint64_t>(files.largest_bytes, size);
+    }
+    if (error && attempt < 100) continue;
+    EXPECT_FALSE(error) << error.message();
+    std::sort(files.names.begin(), files.names.end());
+    return files;
   }
-  std::sort(files.names.begin(), files.names.end());
-  return files;
 }
 
 int CountLinesStartingAfterTimestamp(const std::string& text, const std::string& word) {
