@@ -1,5 +1,7 @@
 #include "services/node/stamp_acceptor.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/core/stamp.h"
 #include "services/node/node_metrics.h"
@@ -17,7 +19,26 @@ absl::Status StampAcceptor::Accept(const std::vector<const v1::LocationStamp*>& 
   std::vector<std::string> at_lines;
   const bool has_covered = covered.size() == stamps.size();
   const bool logged = source.kind != StampSource::Kind::kCatchUp;
+  // Merging a stamp misses the cache twice at 100,000 clients (its bucket, then the bucket's
+  // table), so the batch asks for both ahead: a stamp's bucket 2 * kAhead stamps before it is
+  // merged, its entry kAhead stamps before (which reads the bucket, in cache by then).
+  constexpr size_t kAhead = 4;
+  std::vector<uint64_t> key_hashes;
+  key_hashes.reserve(stamps.size());
+  for (const v1::LocationStamp* stamp : stamps) {
+    key_hashes.push_back(StampStore::KeyHash(stamp->client_id()));
+  }
+  for (size_t i = 0; i < 2 * kAhead && i < stamps.size(); ++i) {
+    store_->PrefetchBucket(key_hashes[i]);
+    if (i < kAhead) store_->PrefetchEntry(stamps[i]->client_id(), key_hashes[i]);
+  }
   for (size_t i = 0; i < stamps.size(); ++i) {
+    if (const size_t next = i + 2 * kAhead; next < stamps.size()) {
+      store_->PrefetchBucket(key_hashes[next]);
+    }
+    if (const size_t next = i + kAhead; next < stamps.size()) {
+      store_->PrefetchEntry(stamps[next]->client_id(), key_hashes[next]);
+    }
     const v1::LocationStamp* stamp = stamps[i];
     StampStore::MergeResult result = store_->Merge(*stamp);
     results->push_back(result);

@@ -70,6 +70,20 @@ StampStore::StampStore()
   }
 }
 
+void StampStore::PrefetchBucket(uint64_t key_hash) const {
+  const uint32_t leaf = LeafOf(key_hash);
+  const Bucket* first = ShardOf(leaf).first_bucket.load(std::memory_order_relaxed);
+  if (first != nullptr) __builtin_prefetch(first + leaf % kLeavesPerShard);
+}
+
+void StampStore::PrefetchEntry(absl::string_view client_id, uint64_t key_hash) const {
+  const uint32_t leaf = LeafOf(key_hash);
+  Shard& shard = ShardOf(leaf);
+  absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.empty()) return;
+  shard.buckets[leaf % kLeavesPerShard].stamps.prefetch(ClientKey{client_id, key_hash});
+}
+
 void StampStore::UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta) {
   for (int level = kLeafLevel - 1; level >= 0; --level) {
     size_t node = TreeOffset(level) + (leaf >> (kFanoutBits * (kLeafLevel - level)));
@@ -86,7 +100,10 @@ StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
   Shard& shard = ShardOf(leaf);
   const ClientKey key{stamp.client_id(), key_hash};
   absl::MutexLock lock(&shard.mu);
-  if (shard.buckets.empty()) shard.buckets.resize(kLeavesPerShard);
+  if (shard.buckets.empty()) {
+    shard.buckets.resize(kLeavesPerShard);
+    shard.first_bucket.store(shard.buckets.data(), std::memory_order_relaxed);
+  }
   Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
   auto it = bucket.stamps.find(key);
   const StoredStamp* previous = it == bucket.stamps.end() ? nullptr : it->record.get();

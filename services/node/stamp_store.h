@@ -47,6 +47,12 @@ class StampStore {
 
   // Keeps `stamp` if it is newer than what the store holds for its client.
   MergeResult Merge(const v1::LocationStamp& stamp);
+  // Asks the CPU for the bucket a Merge of the client with KeyHash `key_hash` reads first. At
+  // 100,000 clients the bucket is a cache miss; a batch prefetches a few stamps ahead of the one
+  // it merges (StampAcceptor).
+  void PrefetchBucket(uint64_t key_hash) const;
+  // Then, once the bucket is in cache, the part of its table the client's entry is in.
+  void PrefetchEntry(absl::string_view client_id, uint64_t key_hash) const;
   std::optional<v1::LocationStamp> Get(absl::string_view client_id) const;
 
   // Order-independent digest of the whole store: equal stores have equal digests on every node.
@@ -111,8 +117,11 @@ class StampStore {
   struct Shard {
     mutable absl::Mutex mu;
     // kLeavesPerShard buckets by leaf, allocated on the shard's first stamp (a store is cheap
-    // to create).
+    // to create) and never resized after.
     std::vector<Bucket> buckets ABSL_GUARDED_BY(mu);
+    // buckets.data() once allocated: PrefetchBucket computes an address from it without the
+    // lock (and never reads through it).
+    std::atomic<const Bucket*> first_bucket{nullptr};
   };
   Shard& ShardOf(uint32_t leaf) const { return shards_[leaf / kLeavesPerShard]; }
   static size_t TreeOffset(int level);

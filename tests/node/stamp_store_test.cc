@@ -43,6 +43,23 @@ TEST(StampStore, NewerReplacesOlderNeverTheReverse) {
   EXPECT_EQ(store.size(), 1u);
 }
 
+// Prefetching reads (any bucket of any hash, present or not) and changes nothing.
+TEST(StampStore, PrefetchingChangesNothing) {
+  StampStore store;
+  for (uint64_t hash : {uint64_t{0}, ~uint64_t{0}, StampStore::KeyHash("kiwi")}) {
+    store.PrefetchBucket(hash);
+    store.PrefetchEntry("kiwi", hash);
+  }
+  store.Merge(Stamp("kiwi", "10", "A", {11, 0}));
+  const uint64_t digest = store.Digest();
+  store.PrefetchBucket(StampStore::KeyHash("kiwi"));
+  store.PrefetchEntry("kiwi", StampStore::KeyHash("kiwi"));
+  store.PrefetchEntry("apple", StampStore::KeyHash("apple"));
+  EXPECT_EQ(store.Digest(), digest);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.Get("kiwi")->client_time_text(), "10");
+}
+
 TEST(StampStore, MergeIsIdempotent) {
   StampStore store;
   v1::LocationStamp s = Stamp("kiwi", "10", "A", {11, 0});
