@@ -5,6 +5,7 @@
 #
 #   deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C]
 #                     [--redis-appendfsync none|no|always] [--memory N] [--log-stamps MODE]
+#                     [--rounds N]
 #
 # --seconds: length of each measurement (default 3). --clients: WHATSAT clients, each at a
 # GeoNames place (default 10000). Redis gets the durability of the herd under test: nothing
@@ -14,14 +15,16 @@
 # report the growth per stored stamp (e.g. 1000000). --log-stamps: the herd's per-stamp log lines
 # (ALL, the default config's, SAMPLED[/N] or NONE), as for deploy/herd bench. After the 64 x 1
 # shape, the propagation Hands -> Welsh is measured during a 64 x 1 load paced to half the rate
-# the herd reached.
+# the herd reached. --rounds N (default 1): each shape is measured N times, the herd and Redis in
+# turn, and each side's median is compared (its lowest and highest are printed too): on a shared
+# machine either side's rate moves by a fifth from one minute to the next.
 
 REDIS_DIR=''
 REDIS_PORTS=()
 REDIS_PIDS=()
 
 compare_usage() {
-  die "usage: deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C] [--redis-appendfsync none|no|always] [--memory N] [--log-stamps MODE]"
+  die "usage: deploy/herd bench --compare redis [--config FILE] [--seconds S] [--clients C] [--redis-appendfsync none|no|always] [--memory N] [--log-stamps MODE] [--rounds N]"
 }
 
 compare_cleanup() {
@@ -140,6 +143,40 @@ machine_line() {
     "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# The median of the numbers given (the mean of the middle two for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# "lowest-highest" of the numbers given, rounded.
+spread() {
+  printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f-%.0f\n", lo, hi }'
+}
+
+# Measures one shape ROUNDS times, the herd (herd-bench ARGS before "--") and Redis (redis_rate
+# ARGS after it) in turn; appends the shape to NAMES, the medians to HERD and REDIS and the
+# spreads to HERD_SPREAD and REDIS_SPREAD.
+measure_shape() {
+  local name=$1; shift
+  local herd_args=() redis_args=() round herd_rates=() redis_rates=()
+  while [ "$1" != -- ]; do herd_args+=("$1"); shift; done
+  shift
+  redis_args=("$@")
+  local herd_rate redis_rate
+  for round in $(seq "$ROUNDS"); do
+    herd_rate=$(herd_field per_second "${herd_args[@]}")
+    redis_rate=$(redis_rate "${redis_args[@]}")
+    herd_rates+=("${herd_rate:-0}")
+    redis_rates+=("${redis_rate:-0}")
+    [ "$ROUNDS" -eq 1 ] || say "$name, round $round of $ROUNDS: herd ${herd_rate:-0}/s, redis ${redis_rate:-0}/s"
+  done
+  NAMES+=("$name")
+  HERD+=("$(median "${herd_rates[@]}")")
+  REDIS+=("$(median "${redis_rates[@]}")")
+  HERD_SPREAD+=("$(spread "${herd_rates[@]}")")
+  REDIS_SPREAD+=("$(spread "${redis_rates[@]}")")
+}
+
 # Growth of each process's VmRSS per new stamp: "min-max" bytes over the pids.
 rss_growth() {
   local added=$1; shift
@@ -155,6 +192,7 @@ cmd_bench_compare() {
   shift
   config_arg "$@"
   local seconds=3 clients=10000 appendfsync=auto memory=0 log_stamps=
+  ROUNDS=1
   set -- "${REST[@]+"${REST[@]}"}"
   while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || compare_usage
@@ -164,6 +202,7 @@ cmd_bench_compare() {
       --memory) [[ $2 =~ ^[0-9]+$ ]] || compare_usage; memory=$2 ;;
       --redis-appendfsync) [[ $2 =~ ^(none|no|always)$ ]] || compare_usage; appendfsync=$2 ;;
       --log-stamps) log_stamps=$2 ;;
+      --rounds) [[ $2 =~ ^[1-9][0-9]?$ ]] || compare_usage; ROUNDS=$2 ;;
       *) compare_usage ;;
     esac
     shift 2
@@ -225,28 +264,28 @@ cmd_bench_compare() {
   # Both sides spread their writes over the same number of clients (members): most writes update
   # a known one.
   local keyspace=100000
-  local names=() herd=() redis=()
-  names+=("SearchClients 50 km 20 | GEOSEARCH clients, 64 x 1")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --mode clients --clients "$clients")")
-  redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$clients" GEOSEARCH clients FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20)")
-  names+=("IAMAT | GEOADD, 64 connections x 1 in flight")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1 --clients "$keyspace")")
-  redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$keyspace" "${geoadd[@]}")")
+  NAMES=() HERD=() REDIS=() HERD_SPREAD=() REDIS_SPREAD=()
+  measure_shape "SearchClients 50 km 20 | GEOSEARCH clients, 64 x 1" \
+    --seconds "$seconds" --connections 64 --mode clients --clients "$clients" -- \
+    20000 "$seconds" -c 64 -r "$clients" GEOSEARCH clients FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20
+  measure_shape "IAMAT | GEOADD, 64 connections x 1 in flight" \
+    --seconds "$seconds" --connections 64 --window 1 --clients "$keyspace" -- \
+    20000 "$seconds" -c 64 -r "$keyspace" "${geoadd[@]}"
   local half propagation
-  half=$(awk -v r="${herd[1]:-0}" 'BEGIN { printf "%d", r / 2 }')
+  half=$(awk -v r="${HERD[1]:-0}" 'BEGIN { printf "%d", r / 2 }')
   if [ "$half" -gt 0 ]; then
     propagation=$(herd_field propagation_p50_ms,propagation_p99_ms --seconds "$seconds" \
       --connections 64 --window 1 --clients "$keyspace" --rate "$half" --markers 200)
   fi
-  names+=("IAMAT | GEOADD, 64 connections x 16 pipelined")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 16 --clients "$keyspace")")
-  redis+=("$(redis_rate 100000 "$seconds" -c 64 -P 16 -r "$keyspace" "${geoadd[@]}")")
-  names+=("IAMAT | GEOADD, 1 per connection, 8 at a time")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 8 --fresh --clients "$keyspace")")
-  redis+=("$(redis_rate 2000 "$seconds" -c 8 -k 0 -r "$keyspace" "${geoadd[@]}")")
-  names+=("WHATSAT 50 20 | GEOSEARCH 50 km COUNT 20, 64 x 1")
-  herd+=("$(herd_field per_second --seconds "$seconds" --connections 64 --window 1 --mode whatsat --clients "$clients")")
-  redis+=("$(redis_rate 20000 "$seconds" -c 64 -r "$members" GEOSEARCH places FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20)")
+  measure_shape "IAMAT | GEOADD, 64 connections x 16 pipelined" \
+    --seconds "$seconds" --connections 64 --window 16 --clients "$keyspace" -- \
+    100000 "$seconds" -c 64 -P 16 -r "$keyspace" "${geoadd[@]}"
+  measure_shape "IAMAT | GEOADD, 1 per connection, 8 at a time" \
+    --seconds "$seconds" --connections 8 --fresh --clients "$keyspace" -- \
+    2000 "$seconds" -c 8 -k 0 -r "$keyspace" "${geoadd[@]}"
+  measure_shape "WHATSAT 50 20 | GEOSEARCH 50 km COUNT 20, 64 x 1" \
+    --seconds "$seconds" --connections 64 --window 1 --mode whatsat --clients "$clients" -- \
+    20000 "$seconds" -c 64 -r "$members" GEOSEARCH places FROMMEMBER __rand_int__ BYRADIUS 50 km ASC COUNT 20
 
   local memory_line=
   if [ "$memory" -gt 0 ]; then
@@ -283,11 +322,21 @@ cmd_bench_compare() {
   [ -z "$appendfsync" ] || redis_durability="appendonly yes, appendfsync $appendfsync"
   printf 'herd: %s%s; redis: primary + 4 replicas, %s\n' "$config_name" \
     "${log_stamps:+ with stampLines $log_stamps}" "$redis_durability"
-  printf '%-50s %10s %10s %8s\n' shape herd/s redis/s ratio
-  local i
-  for i in "${!names[@]}"; do
-    printf '%-50s %10.0f %10.0f %8s\n' "${names[$i]}" "${herd[$i]:-0}" "${redis[$i]:-0}" \
-      "$(awk -v h="${herd[$i]:-0}" -v r="${redis[$i]:-0}" 'BEGIN { if (r > 0) printf "%.2f", h / r; else print "-" }')"
+  if [ "$ROUNDS" -eq 1 ]; then
+    printf '%-50s %10s %10s %8s\n' shape herd/s redis/s ratio
+  else
+    printf 'medians of %d rounds, the herd and Redis in turn (lowest-highest after each)\n' "$ROUNDS"
+    printf '%-50s %10s %15s %10s %15s %8s\n' shape herd/s '' redis/s '' ratio
+  fi
+  local i ratio
+  for i in "${!NAMES[@]}"; do
+    ratio=$(awk -v h="${HERD[$i]:-0}" -v r="${REDIS[$i]:-0}" 'BEGIN { if (r > 0) printf "%.2f", h / r; else print "-" }')
+    if [ "$ROUNDS" -eq 1 ]; then
+      printf '%-50s %10.0f %10.0f %8s\n' "${NAMES[$i]}" "${HERD[$i]:-0}" "${REDIS[$i]:-0}" "$ratio"
+    else
+      printf '%-50s %10.0f %15s %10.0f %15s %8s\n' "${NAMES[$i]}" "${HERD[$i]:-0}" \
+        "(${HERD_SPREAD[$i]})" "${REDIS[$i]:-0}" "(${REDIS_SPREAD[$i]})" "$ratio"
+    fi
   done
   [ -z "$memory_line" ] || printf '%s\n' "$memory_line"
   if [ -n "${propagation:-}" ]; then
