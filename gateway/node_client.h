@@ -64,7 +64,7 @@ class NodeClient {
     int max_batches_in_flight = 1;
     // How long a report may wait for others to join its batch (see the class comment); zero
     // sends at once. At most a quarter of `request_timeout` is used.
-    absl::Duration batch_linger = absl::Microseconds(400);
+    absl::Duration batch_linger = absl::Microseconds(700);
     absl::Duration down_grace = absl::Milliseconds(500);
   };
   using ReportCallback = std::function<void(absl::StatusOr<v1::ReportResponse>)>;

@@ -37,7 +37,7 @@ class HerdConfig {
   static constexpr absl::Duration kDefaultMaxClientTimeAhead = absl::Hours(24);
   // How long the gateway lets an IAMAT wait for company in its call to the node.
   absl::Duration gateway_batch_linger() const;
-  static constexpr absl::Duration kDefaultGatewayBatchLinger = absl::Microseconds(400);
+  static constexpr absl::Duration kDefaultGatewayBatchLinger = absl::Microseconds(700);
 
  private:
   v1::HerdConfig proto_;

