@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "herd/v1/stamp.pb.h"
+
 namespace herd {
 namespace {
 
@@ -12,18 +14,19 @@ using google::protobuf::io::CodedInputStream;
 using WireType = google::protobuf::internal::WireFormatLite::WireType;
 using google::protobuf::internal::WireFormatLite;
 
-// LocationStamp's and ExactTime's field numbers (proto/herd/v1/stamp.proto).
-enum StampField : uint32_t {
-  kClientId = 1,
-  kLocationText = 2,
-  kLatitude = 3,
-  kLongitude = 4,
-  kClientTimeText = 5,
-  kClientTime = 6,
-  kOrigin = 7,
-  kReceivedAt = 8,
-};
-enum ExactTimeField : uint32_t { kSeconds = 1, kNanos = 2 };
+// The field numbers, as protoc generated them from proto/herd/v1/stamp.proto.
+constexpr uint32_t kClientId = v1::LocationStamp::kClientIdFieldNumber;
+constexpr uint32_t kLocationText = v1::LocationStamp::kLocationTextFieldNumber;
+constexpr uint32_t kLatitude = v1::LocationStamp::kLatitudeFieldNumber;
+constexpr uint32_t kLongitude = v1::LocationStamp::kLongitudeFieldNumber;
+constexpr uint32_t kClientTimeText = v1::LocationStamp::kClientTimeTextFieldNumber;
+constexpr uint32_t kClientTime = v1::LocationStamp::kClientTimeFieldNumber;
+constexpr uint32_t kOrigin = v1::LocationStamp::kOriginFieldNumber;
+constexpr uint32_t kReceivedAt = v1::LocationStamp::kReceivedAtFieldNumber;
+constexpr uint32_t kSeconds = v1::ExactTime::kSecondsFieldNumber;
+constexpr uint32_t kNanos = v1::ExactTime::kNanosFieldNumber;
+// ReadStampOrder keeps a bit per field number in a 32-bit mask.
+static_assert(kClientId >= 1 && kReceivedAt < 32);
 
 bool ReadView(CodedInputStream* in, absl::string_view* out) {
   uint32_t size = 0;
