@@ -162,13 +162,13 @@ measure_shape() {
   while [ "$1" != -- ]; do herd_args+=("$1"); shift; done
   shift
   redis_args=("$@")
-  local herd_rate redis_rate
+  local herd_now redis_now
   for round in $(seq "$ROUNDS"); do
-    herd_rate=$(herd_field per_second "${herd_args[@]}")
-    redis_rate=$(redis_rate "${redis_args[@]}")
-    herd_rates+=("${herd_rate:-0}")
-    redis_rates+=("${redis_rate:-0}")
-    [ "$ROUNDS" -eq 1 ] || say "$name, round $round of $ROUNDS: herd ${herd_rate:-0}/s, redis ${redis_rate:-0}/s"
+    herd_now=$(herd_field per_second "${herd_args[@]}")
+    redis_now=$(redis_rate "${redis_args[@]}")
+    herd_rates+=("${herd_now:-0}")
+    redis_rates+=("${redis_now:-0}")
+    [ "$ROUNDS" -eq 1 ] || say "$name, round $round of $ROUNDS: herd ${herd_now:-0}/s, redis ${redis_now:-0}/s"
   done
   NAMES+=("$name")
   HERD+=("$(median "${herd_rates[@]}")")

@@ -1,7 +1,5 @@
 #include "services/node/stamp_acceptor.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "services/core/stamp.h"
 #include "services/node/node_metrics.h"
