@@ -55,6 +55,7 @@ AsyncLog::~AsyncLog() {
     herd::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  work_.Signal();
   writer_.join();
   if (file_ != nullptr) std::fclose(file_);
 }
@@ -145,14 +146,23 @@ void AsyncLog::Append(absl::string_view line) {
   char timestamp[40];
   const size_t timestamp_size = FormatTimestamp(absl::Now(), timestamp);
   // Straight into the shared buffer: no per-line allocation on the data path.
-  herd::MutexLock lock(&mu_);
-  if (pending_.size() + timestamp_size + line.size() + 1 > options_.max_pending_bytes) {
-    ++dropped_;
-    return;
+  bool wake_writer;
+  {
+    herd::MutexLock lock(&mu_);
+    if (pending_.size() + timestamp_size + line.size() + 1 > options_.max_pending_bytes) {
+      ++dropped_;
+      return;
+    }
+    const size_t half = options_.max_pending_bytes / 2;
+    const size_t before = pending_.size();
+    pending_.append(timestamp, timestamp_size);
+    AppendEscaped(line, &pending_);
+    pending_.push_back('\n');
+    // The writer waits for the first line (HasWork) and, in its batch window, for half the
+    // buffer (HasUrgentWork): only the line that makes either true wakes it.
+    wake_writer = before == 0 || (before < half && pending_.size() >= half);
   }
-  pending_.append(timestamp, timestamp_size);
-  AppendEscaped(line, &pending_);
-  pending_.push_back('\n');
+  if (wake_writer) work_.Signal();
 }
 
 void AsyncLog::Flush() {
@@ -160,6 +170,7 @@ void AsyncLog::Flush() {
   // One whole writer cycle that starts after this point covers everything written before it.
   const uint64_t target = written_seq_ + 1;
   ++flush_requests_;
+  work_.Signal();
   const std::pair<const AsyncLog*, uint64_t> wait_for(this, target);
   mu_.Await(absl::Condition(
       +[](const std::pair<const AsyncLog*, uint64_t>* arg)
@@ -168,8 +179,11 @@ void AsyncLog::Flush() {
 }
 
 void AsyncLog::Reopen() {
-  herd::MutexLock lock(&mu_);
-  reopen_requested_ = true;
+  {
+    herd::MutexLock lock(&mu_);
+    reopen_requested_ = true;
+  }
+  work_.Signal();
 }
 
 void AsyncLog::WriterLoop() {
@@ -179,10 +193,13 @@ void AsyncLog::WriterLoop() {
     bool stop, reopen;
     {
       herd::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(this, &AsyncLog::HasWork), absl::Milliseconds(200));
+      const absl::Time idle_until = absl::Now() + absl::Milliseconds(200);
+      while (!HasWork() && !mu_.WaitWithDeadline(&work_, idle_until)) {
+      }
       if (!pending_.empty() && options_.batch_window > absl::ZeroDuration()) {
-        mu_.AwaitWithTimeout(absl::Condition(this, &AsyncLog::HasUrgentWork),
-                             options_.batch_window);
+        const absl::Time window_end = absl::Now() + options_.batch_window;
+        while (!HasUrgentWork() && !mu_.WaitWithDeadline(&work_, window_end)) {
+        }
       }
       flush_requests_ = 0;
       batch.swap(pending_);

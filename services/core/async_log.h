@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/core/mutex.h"
 
@@ -107,6 +108,10 @@ class AsyncLog {
   uint64_t file_bytes_ = 0;
 
   mutable herd::Mutex mu_;
+  // The writer waits on it for work (HasWork, then HasUrgentWork in the batch window). Every
+  // line used to evaluate the writer's condition in its Unlock (absl's Await); now a line
+  // signals only when it makes the writer's condition true (see Append).
+  absl::CondVar work_;
   std::string pending_ ABSL_GUARDED_BY(mu_);
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t written_seq_ ABSL_GUARDED_BY(mu_) = 0;  // batches handed to the writer

@@ -8,7 +8,8 @@
 // as a race. This wrapper tells TSan about each lock, unlock and wait through the
 // <sanitizer/tsan_interface.h> mutex annotations. In any other build it is absl::Mutex, inline.
 //
-// Only what Herd uses is wrapped: exclusive locking, Await and AwaitWithTimeout.
+// Only what Herd uses is wrapped: exclusive locking, Await, AwaitWithTimeout and waiting on an
+// absl::CondVar.
 
 #include "absl/base/config.h"
 #include "absl/base/thread_annotations.h"
@@ -61,6 +62,19 @@ class ABSL_LOCKABLE Mutex {
     const bool met = mu_.AwaitWithTimeout(condition, timeout);
     TsanPostLock();
     return met;
+  }
+
+  // Waits on `cv` until it is signalled or `deadline` passes (true: it passed), the lock given
+  // up meanwhile. Unlike Await, it costs the threads that unlock nothing while this one waits:
+  // absl evaluates a waiter's condition in every Unlock, a CondVar waits for a Signal.
+  bool WaitWithDeadline(absl::CondVar* cv, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    TsanPreUnlock();
+    TsanPostUnlock();
+    TsanPreLock();
+    const bool timed_out = cv->WaitWithDeadline(&mu_, deadline);
+    TsanPostLock();
+    return timed_out;
   }
 
  private:
