@@ -153,14 +153,13 @@ void AsyncLog::Append(absl::string_view line) {
       ++dropped_;
       return;
     }
-    const size_t half = options_.max_pending_bytes / 2;
-    const size_t before = pending_.size();
+    // The writer waits for HasWork, then (in its batch window) for HasUrgentWork: only the
+    // line that makes one of them true wakes it.
+    const bool had_work = HasWork(), was_urgent = HasUrgentWork();
     pending_.append(timestamp, timestamp_size);
     AppendEscaped(line, &pending_);
     pending_.push_back('\n');
-    // The writer waits for the first line (HasWork) and, in its batch window, for half the
-    // buffer (HasUrgentWork): only the line that makes either true wakes it.
-    wake_writer = before == 0 || (before < half && pending_.size() >= half);
+    wake_writer = (!had_work && HasWork()) || (!was_urgent && HasUrgentWork());
   }
   if (wake_writer) work_.Signal();
 }
