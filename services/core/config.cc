@@ -21,6 +21,7 @@ namespace herd {
 namespace {
 
 constexpr uint32_t kMaxBatchLingerMicros = 100000;
+constexpr uint32_t kMaxClientFloodHoldMicros = 1000000;
 
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
@@ -231,6 +232,9 @@ absl::Status Validate(v1::HerdConfig& config, const std::string& base_dir) {
   if (config.gateway().batch_linger_us() > kMaxBatchLingerMicros) {
     return Invalid("gateway.batchLingerUs", absl::StrCat("is above ", kMaxBatchLingerMicros));
   }
+  if (config.flood().client_hold_us() > kMaxClientFloodHoldMicros) {
+    return Invalid("flood.clientHoldUs", absl::StrCat("is above ", kMaxClientFloodHoldMicros));
+  }
   if (config.log_dir().empty()) return Invalid("logDir", "is empty");
   config.set_log_dir(ResolvePath(config.log_dir(), base_dir));
   if (auto s = ValidateLogConfig(config.log()); !s.ok()) return s;
@@ -324,6 +328,11 @@ absl::StatusOr<HerdConfig> HerdConfig::Load(const std::string& path) {
 absl::Duration HerdConfig::gateway_batch_linger() const {
   if (!proto_.gateway().has_batch_linger_us()) return kDefaultGatewayBatchLinger;
   return absl::Microseconds(proto_.gateway().batch_linger_us());
+}
+
+absl::Duration HerdConfig::client_flood_hold() const {
+  if (!proto_.flood().has_client_hold_us()) return kDefaultClientFloodHold;
+  return absl::Microseconds(proto_.flood().client_hold_us());
 }
 
 absl::Duration HerdConfig::max_client_time_ahead() const {

@@ -38,6 +38,9 @@ class HerdConfig {
   // How long the gateway lets an IAMAT wait for company in its call to the node.
   absl::Duration gateway_batch_linger() const;
   static constexpr absl::Duration kDefaultGatewayBatchLinger = absl::Microseconds(700);
+  // How long a node holds its own clients' stamps before flooding them (FloodConfig).
+  absl::Duration client_flood_hold() const;
+  static constexpr absl::Duration kDefaultClientFloodHold = absl::Milliseconds(1);
 
  private:
   v1::HerdConfig proto_;

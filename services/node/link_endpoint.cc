@@ -60,6 +60,35 @@ void LinkEndpoint::KickWrite() {
   if (start_write) StartWriteOp(&writing_);
 }
 
+void LinkEndpoint::StartQueuedWriteAfter(absl::Duration hold) {
+  if (hold <= absl::ZeroDuration() || mesh_->stopping()) {
+    KickWrite();
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  if (closed_ || write_in_flight_ || hold_pending_) return;
+  hold_pending_ = true;
+  Ref();
+  // A fresh alarm each time: the previous one may still be inside its callback, and gRPC keeps
+  // what a running callback needs when its alarm is dropped.
+  hold_alarm_ = std::make_unique<grpc::Alarm>();
+  hold_alarm_->Set(absl::ToChronoTime(absl::Now() + hold), [this](bool fired) {
+    bool start_write = false;
+    {
+      absl::MutexLock lock(&mu_);
+      hold_pending_ = false;
+      if (fired) start_write = TakeNextWriteLocked();
+    }
+    if (start_write) StartWriteOp(&writing_);
+    Unref();  // may delete this
+  });
+}
+
+void LinkEndpoint::CancelHold() {
+  absl::MutexLock lock(&mu_);
+  if (hold_pending_) hold_alarm_->Cancel();
+}
+
 bool LinkEndpoint::TakeNextWriteLocked() {
   if (write_in_flight_ || closed_) return false;
   // Anti-entropy output is made only as the queue drains: a bounded window of it at a time.
@@ -220,6 +249,7 @@ void LinkEndpoint::HandleWriteDone(bool ok) {
     metrics.bytes_sent->Increment(writing_.GetCachedSize());
     if (writing_.has_stamps()) {
       metrics.stamps_sent->Increment(writing_.stamps().stamps_size());
+      metrics.stamp_messages_sent->Increment();
     } else if (writing_.has_catch_up()) {
       metrics.catch_up_sent->Increment(writing_.catch_up().stamps_size());
     }

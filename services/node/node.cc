@@ -105,6 +105,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const HerdConfig& config,
   node->acceptor_->set_metrics(node->metrics_.get());
   PeerMesh::Options mesh_options;
   mesh_options.metrics = node->metrics_.get();
+  mesh_options.client_flood_hold = config.client_flood_hold();
   if (config.proto().anti_entropy().interval_seconds() > 0) {
     mesh_options.sync_interval = absl::Seconds(config.proto().anti_entropy().interval_seconds());
   }

@@ -61,6 +61,9 @@ NodeMetrics::NodeMetrics(std::shared_ptr<prometheus::Registry> registry,
     PeerLinkMetrics& link = peers_[name];
     link.stamps_sent = &CounterOf(*registry_, "herd_peer_stamps_sent_total",
                                   "Flooded stamps written to the peer's stream.", peer);
+    link.stamp_messages_sent =
+        &CounterOf(*registry_, "herd_peer_stamp_messages_sent_total",
+                   "Messages of flooded stamps written to the peer's stream.", peer);
     link.stamps_received = &CounterOf(*registry_, "herd_peer_stamps_received_total",
                                       "Flooded stamps read from the peer's stream.", peer);
     link.catch_up_sent = &CounterOf(*registry_, "herd_peer_catch_up_stamps_sent_total",

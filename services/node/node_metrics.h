@@ -24,7 +24,8 @@ class PlacesProvider;
 
 // The counters of one peer link (label `peer`), updated by its endpoints.
 struct PeerLinkMetrics {
-  prometheus::Counter* stamps_sent = nullptr;  // flooded stamps written to the peer
+  prometheus::Counter* stamps_sent = nullptr;          // flooded stamps written to the peer
+  prometheus::Counter* stamp_messages_sent = nullptr;  // the messages that carried them
   prometheus::Counter* stamps_received = nullptr;
   prometheus::Counter* catch_up_sent = nullptr;  // anti-entropy stamps
   prometheus::Counter* catch_up_received = nullptr;

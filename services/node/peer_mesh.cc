@@ -114,6 +114,7 @@ void PeerMesh::Stop() {
       }
     }
     for (LinkEndpoint* e : endpoints) {
+      e->CancelHold();
       e->Cancel();
       e->Unref();
     }
@@ -323,8 +324,12 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
     // One line per stamp, however many peers it goes to.
     if (!sent_to.empty()) log_->Write(absl::StrCat("send ", item.at_line, " to ", sent_to));
   }
+  // A batch from this node's own clients may wait for the next ones (FloodConfig.client_hold_us);
+  // what peers send is passed on at once.
+  const absl::Duration hold =
+      except_peer.empty() ? options_.client_flood_hold : absl::ZeroDuration();
   for (Target& target : targets) {
-    if (target.queued) target.endpoint->StartQueuedWrite();
+    if (target.queued) target.endpoint->StartQueuedWriteAfter(hold);
     target.endpoint->Unref();
   }
 }

@@ -42,6 +42,9 @@ class PeerMesh : public StampFlooder {
     absl::Duration sync_interval = absl::Seconds(30);
     // Past this much queued for a peer the link is cut; the round on relink resends.
     size_t max_queued_bytes = 256 << 20;
+    // How long a batch from this node's own clients waits before it is written to the peers,
+    // for the batches after it to share its messages (FloodConfig.client_hold_us).
+    absl::Duration client_flood_hold = absl::ZeroDuration();
     // Counters of every link; null: none kept.
     NodeMetrics* metrics = nullptr;
   };
@@ -91,7 +94,8 @@ class PeerMesh : public StampFlooder {
   // now covers that set, this node, `except_peer` and every peer it was queued to, so a stamp
   // crosses a cycle of live links about once instead of both ways. Writes start only once the
   // whole batch is queued: a link that is idle would otherwise carry the first stamp alone and
-  // the rest in a second message after that write completes.
+  // the rest in a second message after that write completes. A batch with no `except_peer` (from
+  // this node's clients) is written `client_flood_hold` later, with whatever joined it.
   void Flood(const std::vector<Item>& items, absl::string_view except_peer) override;
   // The bit of `node` in a covered set (v1::StampBatch.covered); 0 for an unknown node or a herd
   // of more than 64 nodes.

@@ -41,8 +41,9 @@ class StampFlooder {
     uint64_t covered;
   };
   virtual ~StampFlooder() = default;
-  // Floods a batch that arrived together; `except_peer` is "" for none. A batch leaves in one
-  // message per peer.
+  // Floods a batch that arrived together; `except_peer` is the peer it came from, "" for a batch
+  // from this node's clients. A batch leaves in one message per peer (a client batch may share
+  // it with the ones after it; PeerMesh::Flood).
   virtual void Flood(const std::vector<Item>& items, absl::string_view except_peer) = 0;
 };
 

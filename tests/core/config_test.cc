@@ -230,7 +230,25 @@ TEST(HerdConfig, ClientTimeBoundDefaultsToADayAndZeroTurnsItOff) {
   EXPECT_EQ(config->max_client_time_ahead(), absl::Hours(1));
 }
 
-TEST(HerdConfig, GatewayBatchLingerDefaultsToFourHundredMicrosecondsAndIsBounded) {
+TEST(HerdConfig, ClientFloodHoldDefaultsToOneMillisecondAndIsBounded) {
+  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->client_flood_hold(), absl::Milliseconds(1));
+  auto with_hold = [](const std::string& value) {
+    return Replace(kValid, R"("logDir": "logs",)",
+                   absl::StrCat(R"("logDir": "logs", "flood": {"clientHoldUs": )", value, "},"));
+  };
+  config = HerdConfig::Parse(with_hold("0"), "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->client_flood_hold(), absl::ZeroDuration());
+  config = HerdConfig::Parse(with_hold("1000000"), "/base");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->client_flood_hold(), absl::Seconds(1));
+  EXPECT_NE(ErrorOf(with_hold("1000001")).find("flood.clientHoldUs"), std::string::npos);
+  EXPECT_NE(ErrorOf(with_hold("-1")).find("not a valid herd config"), std::string::npos);
+}
+
+TEST(HerdConfig, GatewayBatchLingerDefaultsToSevenHundredMicrosecondsAndIsBounded) {
   absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->gateway_batch_linger(), absl::Microseconds(700));

@@ -362,5 +362,92 @@ TEST(MetricsConfigTest, AMetricsAddressInUseStopsTheNodeWithAClearError) {
   close(listener);
 }
 
+// A node holds the stamps its own clients report for `flood.clientHoldUs` before writing them to
+// its peers: reports made within the hold reach the peer in one message. With no hold, a report
+// made after the previous one arrived goes in a message of its own.
+class FloodHoldTest : public ::testing::Test {
+ protected:
+  static constexpr int kFloodReports = 5;
+
+  void StartHerd(int hold_us) {
+    herd_ = std::make_unique<TestHerd>(
+        std::vector<std::string>{"Hands", "Goloman"}, TestHerd::Links{{"Hands", "Goloman"}}, "", 0,
+        Transport::kPlain, [hold_us](HerdSpec& spec) {
+          spec.extra_json = absl::StrCat(R"("flood": {"clientHoldUs": )", hold_us, "}");
+          for (NodeAddresses& node : spec.nodes) node.metrics_address = FreeLoopbackAddress();
+        });
+    herd_->StartAll();
+    ASSERT_TRUE(herd_->WaitUntilLinked(absl::Seconds(30)));
+  }
+
+  void Report(int i) {
+    v1::ReportRequest request;
+    request.set_client_id(absl::StrCat("held-", i));
+    request.set_location("+34.068930-118.445127");
+    request.set_client_time(absl::StrCat(1520023934 + i, ".5"));
+    v1::ReportResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    grpc::Status status = herd_->client("Hands").Report(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_TRUE(response.stored());
+  }
+
+  double Metric(const std::string& node, const std::string& series) {
+    for (const NodeAddresses& address : herd_->spec().nodes) {
+      if (address.name != node) continue;
+      absl::StatusOr<std::string> body = ScrapeMetrics(address.metrics_address);
+      return body.ok() ? Value(ParseSamples(*body), series) : -1;
+    }
+    return -1;
+  }
+
+  // Waits until Goloman has read `count` flooded stamps from Hands.
+  bool GolomanReceived(int count) {
+    return Eventually(
+        [&] {
+          return Metric("Goloman", "herd_peer_stamps_received_total" + Labels("peer", "Hands")) >=
+                 count;
+        },
+        absl::Seconds(20));
+  }
+
+  std::unique_ptr<TestHerd> herd_;
+};
+
+TEST_F(FloodHoldTest, ReportsWithinTheHoldShareOneMessage) {
+  StartHerd(/*hold_us=*/1000000);
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kFloodReports; ++i) Report(i);
+  ASSERT_LT(absl::Now() - start, absl::Milliseconds(500)) << "the reports were too slow to test";
+  // Well within the one-second hold nothing has left yet.
+  const double sent_early =
+      Metric("Hands", "herd_peer_stamps_sent_total" + Labels("peer", "Goloman"));
+  if (absl::Now() - start < absl::Milliseconds(900)) {
+    EXPECT_EQ(sent_early, 0);
+  }
+  ASSERT_TRUE(GolomanReceived(kFloodReports));
+  // Hands counts a message once its write has completed, which may be after Goloman read it.
+  EXPECT_TRUE(Eventually([&] {
+    return Metric("Hands", "herd_peer_stamps_sent_total" + Labels("peer", "Goloman")) ==
+           kFloodReports;
+  }));
+  EXPECT_EQ(Metric("Hands", "herd_peer_stamp_messages_sent_total" + Labels("peer", "Goloman")), 1);
+}
+
+TEST_F(FloodHoldTest, WithNoHoldEachReportLeavesAtOnce) {
+  StartHerd(/*hold_us=*/0);
+  for (int i = 0; i < kFloodReports; ++i) {
+    Report(i);
+    ASSERT_TRUE(GolomanReceived(i + 1)) << "report " << i;
+  }
+  EXPECT_TRUE(Eventually([&] {
+    return Metric("Hands", "herd_peer_stamps_sent_total" + Labels("peer", "Goloman")) ==
+           kFloodReports;
+  }));
+  EXPECT_EQ(Metric("Hands", "herd_peer_stamp_messages_sent_total" + Labels("peer", "Goloman")),
+            kFloodReports);
+}
+
 }  // namespace
 }  // namespace herd::testing
