@@ -5,6 +5,7 @@
 #include "services/core/arena_message_allocator.h"
 #include "services/core/exact_time.h"
 #include "services/core/stamp.h"
+#include "services/node/held_writes.h"
 #include "services/node/node_metrics.h"
 
 namespace herd {
@@ -61,32 +62,29 @@ void LinkEndpoint::KickWrite() {
 }
 
 void LinkEndpoint::StartQueuedWriteAfter(absl::Duration hold) {
-  if (hold <= absl::ZeroDuration() || mesh_->stopping()) {
+  HeldWrites* held = mesh_->held_writes();
+  if (hold <= absl::ZeroDuration() || held == nullptr || mesh_->stopping()) {
     KickWrite();
     return;
   }
-  absl::MutexLock lock(&mu_);
-  if (closed_ || write_in_flight_ || hold_pending_) return;
-  hold_pending_ = true;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || write_in_flight_ || hold_pending_) return;
+    hold_pending_ = true;
+  }
   Ref();
-  // A fresh alarm each time: the previous one may still be inside its callback, and gRPC keeps
-  // what a running callback needs when its alarm is dropped.
-  hold_alarm_ = std::make_unique<grpc::Alarm>();
-  hold_alarm_->Set(absl::ToChronoTime(absl::Now() + hold), [this](bool fired) {
-    bool start_write = false;
-    {
-      absl::MutexLock lock(&mu_);
-      hold_pending_ = false;
-      if (fired) start_write = TakeNextWriteLocked();
-    }
-    if (start_write) StartWriteOp(&writing_);
-    Unref();  // may delete this
-  });
+  held->Add(this, absl::Now() + hold);
 }
 
-void LinkEndpoint::CancelHold() {
-  absl::MutexLock lock(&mu_);
-  if (hold_pending_) hold_alarm_->Cancel();
+void LinkEndpoint::EndHold(bool write) {
+  bool start_write = false;
+  {
+    absl::MutexLock lock(&mu_);
+    hold_pending_ = false;
+    if (write) start_write = TakeNextWriteLocked();
+  }
+  if (start_write) StartWriteOp(&writing_);
+  Unref();  // may delete this
 }
 
 bool LinkEndpoint::TakeNextWriteLocked() {

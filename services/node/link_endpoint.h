@@ -10,7 +10,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/arena.h"
-#include "grpcpp/alarm.h"
 #include "herd/v1/peer_service.pb.h"
 #include "services/node/peer_mesh.h"
 #include "services/node/range_sync.h"
@@ -36,14 +35,14 @@ class LinkEndpoint : private SyncOutput {
   void Enqueue(const v1::LocationStamp& stamp, uint64_t covered);
   // Starts a write of what is queued if none is in flight. Thread-safe.
   void StartQueuedWrite() { KickWrite(); }
-  // Starts a write of what is queued once `hold` has passed, so that stamps queued meanwhile
-  // leave in the same message; at once for a zero hold or a stopping mesh. A write in flight
-  // takes the queue when it completes, and a pending hold covers what is queued after it.
-  // Thread-safe.
+  // Starts a write of what is queued once `hold` has passed (PeerMesh::held_writes), so that
+  // stamps queued meanwhile leave in the same message; at once for a zero hold or a stopping
+  // mesh. A write in flight takes the queue when it completes, and a pending hold covers what is
+  // queued after it. Thread-safe.
   void StartQueuedWriteAfter(absl::Duration hold);
-  // Drops a pending hold (its stamps leave with the next write, if any). For PeerMesh::Stop:
-  // afterwards no hold of this endpoint touches the mesh.
-  void CancelHold();
+  // Ends the pending hold, starting a write of what is queued if `write`, and drops the reference
+  // the hold took. For HeldWrites.
+  void EndHold(bool write);
   // Bytes queued for the peer and not yet handed to the stream. Thread-safe.
   size_t queued_bytes() ABSL_LOCKS_EXCLUDED(mu_);
   // Whether the stream is keeping up: little queued and no write outstanding for long. Only then
@@ -120,8 +119,7 @@ class LinkEndpoint : private SyncOutput {
   void PublishQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::atomic<int> refs_{1};
-  // The pending hold (StartQueuedWriteAfter), if any; it holds a reference to the endpoint.
-  std::unique_ptr<grpc::Alarm> hold_alarm_ ABSL_GUARDED_BY(mu_);
+  // Whether a hold is pending (StartQueuedWriteAfter); it holds a reference to the endpoint.
   bool hold_pending_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<size_t> queued_bytes_view_{0};  // queued_bytes_, or SIZE_MAX once cut
   std::atomic<int64_t> write_started_ns_{0};  // Unix ns of the write in flight; 0: none

@@ -114,7 +114,6 @@ void PeerMesh::Stop() {
       }
     }
     for (LinkEndpoint* e : endpoints) {
-      e->CancelHold();
       e->Cancel();
       e->Unref();
     }
@@ -123,6 +122,8 @@ void PeerMesh::Stop() {
     if (link->dialer.joinable()) link->dialer.join();
   }
   if (sync_ticker_.joinable()) sync_ticker_.join();
+  // Pending holds end without a write: their streams are cancelled.
+  if (held_writes_ != nullptr) held_writes_->Stop();
 }
 
 LinkEndpoint* PeerMesh::LiveEndpoint(Link* link) {

@@ -18,6 +18,7 @@
 #include "services/core/async_log.h"
 #include "services/core/config.h"
 #include "services/core/transport_security.h"
+#include "services/node/held_writes.h"
 #include "services/node/range_sync.h"
 #include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
@@ -130,6 +131,8 @@ class PeerMesh : public StampFlooder {
   AsyncLog& log() { return *log_; }
   StampValidator& validator() { return *validator_; }
   bool stopping() const { return stopping_.load(); }
+  // Ends the holds of client floods; null when they are not held (client_flood_hold zero).
+  HeldWrites* held_writes() { return held_writes_.get(); }
   // The handshake finished / the stream ended.
   void Attach(Link* link, LinkEndpoint* endpoint);
   void Detach(Link* link, LinkEndpoint* endpoint);
@@ -168,6 +171,9 @@ class PeerMesh : public StampFlooder {
   StampAcceptor* const acceptor_;
   AsyncLog* const log_;
   const Options options_;
+  const std::unique_ptr<HeldWrites> held_writes_ = options_.client_flood_hold > absl::ZeroDuration()
+                                                       ? std::make_unique<HeldWrites>()
+                                                       : nullptr;
   std::map<std::string, std::unique_ptr<Link>, std::less<>> links_;
   // Every node's bit in covered sets, by name (empty for a herd of more than 64 nodes).
   std::map<std::string, uint64_t, std::less<>> cover_bits_;
