@@ -52,6 +52,12 @@ void LinkEndpoint::Begin() {
   StartReadOp(reading_);
 }
 
+void LinkEndpoint::UnrefLast() {
+  // The others are short: a flood or a stop under way, a hold (ended on time).
+  while (refs_.load(std::memory_order_acquire) > 1) absl::SleepFor(absl::Milliseconds(1));
+  Unref();
+}
+
 void LinkEndpoint::KickWrite() {
   bool start_write;
   {

@@ -63,6 +63,10 @@ class LinkEndpoint : private SyncOutput {
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
+  // Drops the caller's reference once every other one is gone, so that the endpoint is destroyed
+  // on the calling thread. For an endpoint no one can take new references to (its stream has
+  // ended and it is no longer a link's live or dialing endpoint).
+  void UnrefLast();
 
   // KeepingUp's bounds.
   static constexpr size_t kKeepingUpQueueBytes = 64 << 10;

@@ -230,7 +230,11 @@ void PeerMesh::DialLoop(Link* link) {
       absl::MutexLock lock(&link->mu);
       link->dialing = nullptr;
     }
-    reactor->Unref();
+    // Destroyed here, not on a gRPC callback thread: its ClientContext may hold the last
+    // reference to the channel, and a channel destroyed on one of those threads can tear down
+    // gRPC 1.51's callback thread pool from inside it, which then crashes the process
+    // (grpc/grpc#32584).
+    reactor->UnrefLast();
 
     absl::Duration wait;
     if (outcome.linked) {
