@@ -230,40 +230,38 @@ TEST(HerdConfig, ClientTimeBoundDefaultsToADayAndZeroTurnsItOff) {
   EXPECT_EQ(config->max_client_time_ahead(), absl::Hours(1));
 }
 
-TEST(HerdConfig, ClientFloodHoldDefaultsToOneMillisecondAndIsBounded) {
+// A microsecond setting "<section>": {"<field>": N}: unset it is `default_value`; 0 and `max` are
+// taken, `max` + 1 is refused naming the field, and a negative number is not valid for it.
+void ExpectBoundedMicros(const std::string& section, const std::string& field,
+                         absl::Duration default_value, int max,
+                         absl::Duration (HerdConfig::*setting)() const) {
+  SCOPED_TRACE(section + "." + field);
   absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
   ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->client_flood_hold(), absl::Milliseconds(1));
-  auto with_hold = [](const std::string& value) {
-    return Replace(kValid, R"("logDir": "logs",)",
-                   absl::StrCat(R"("logDir": "logs", "flood": {"clientHoldUs": )", value, "},"));
+  EXPECT_EQ(((*config).*setting)(), default_value);
+  auto with = [&](int64_t value) {
+    return Replace(
+        kValid, R"("logDir": "logs",)",
+        absl::StrCat(R"("logDir": "logs", ")", section, R"(": {")", field, R"(": )", value, "},"));
   };
-  config = HerdConfig::Parse(with_hold("0"), "/base");
+  config = HerdConfig::Parse(with(0), "/base");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->client_flood_hold(), absl::ZeroDuration());
-  config = HerdConfig::Parse(with_hold("1000000"), "/base");
+  EXPECT_EQ(((*config).*setting)(), absl::ZeroDuration());
+  config = HerdConfig::Parse(with(max), "/base");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->client_flood_hold(), absl::Seconds(1));
-  EXPECT_NE(ErrorOf(with_hold("1000001")).find("flood.clientHoldUs"), std::string::npos);
-  EXPECT_NE(ErrorOf(with_hold("-1")).find("not a valid herd config"), std::string::npos);
+  EXPECT_EQ(((*config).*setting)(), absl::Microseconds(max));
+  EXPECT_NE(ErrorOf(with(int64_t{max} + 1)).find(section + "." + field), std::string::npos);
+  EXPECT_NE(ErrorOf(with(-1)).find("not a valid herd config"), std::string::npos);
+}
+
+TEST(HerdConfig, ClientFloodHoldDefaultsToOneMillisecondAndIsBounded) {
+  ExpectBoundedMicros("flood", "clientHoldUs", absl::Milliseconds(1), 1000000,
+                      &HerdConfig::client_flood_hold);
 }
 
 TEST(HerdConfig, GatewayBatchLingerDefaultsToSevenHundredMicrosecondsAndIsBounded) {
-  absl::StatusOr<HerdConfig> config = HerdConfig::Parse(kValid, "/base");
-  ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->gateway_batch_linger(), absl::Microseconds(700));
-  auto with_linger = [](const std::string& value) {
-    return Replace(kValid, R"("logDir": "logs",)",
-                   absl::StrCat(R"("logDir": "logs", "gateway": {"batchLingerUs": )", value, "},"));
-  };
-  config = HerdConfig::Parse(with_linger("0"), "/base");
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->gateway_batch_linger(), absl::ZeroDuration());
-  config = HerdConfig::Parse(with_linger("100000"), "/base");
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->gateway_batch_linger(), absl::Milliseconds(100));
-  EXPECT_NE(ErrorOf(with_linger("100001")).find("gateway.batchLingerUs"), std::string::npos);
-  EXPECT_NE(ErrorOf(with_linger("-1")).find("not a valid herd config"), std::string::npos);
+  ExpectBoundedMicros("gateway", "batchLingerUs", absl::Microseconds(700), 100000,
+                      &HerdConfig::gateway_batch_linger);
 }
 
 TEST(HerdConfig, HostsAreNamesOrIpLiterals) {
