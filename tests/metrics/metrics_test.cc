@@ -30,6 +30,15 @@ std::string Labels(const std::string& name, const std::string& value) {
   return absl::StrCat("{", name, "=\"", value, "\"}");
 }
 
+// The addresses of node `name` of `herd`.
+const NodeAddresses& NodeOf(const TestHerd& herd, const std::string& name) {
+  for (const NodeAddresses& node : herd.spec().nodes) {
+    if (node.name == name) return node;
+  }
+  ADD_FAILURE() << "no node " << name;
+  return herd.spec().nodes.front();
+}
+
 class MetricsTest : public ::testing::Test {
  protected:
   MetricsTest()
@@ -56,13 +65,7 @@ class MetricsTest : public ::testing::Test {
     ASSERT_NE(gateways_[name], nullptr) << "herd-gateway for " << name << " did not start";
   }
 
-  const NodeAddresses& Node(const std::string& name) {
-    for (const NodeAddresses& node : herd_.spec().nodes) {
-      if (node.name == name) return node;
-    }
-    ADD_FAILURE() << "no node " << name;
-    return herd_.spec().nodes.front();
-  }
+  const NodeAddresses& Node(const std::string& name) { return NodeOf(herd_, name); }
 
   // Scrapes the node's (or its gateway's) /metrics; empty samples when the scrape fails.
   Samples ScrapeNode(const std::string& name) { return Scrape(Node(name).metrics_address); }
@@ -394,12 +397,8 @@ class FloodHoldTest : public ::testing::Test {
   }
 
   double Metric(const std::string& node, const std::string& series) {
-    for (const NodeAddresses& address : herd_->spec().nodes) {
-      if (address.name != node) continue;
-      absl::StatusOr<std::string> body = ScrapeMetrics(address.metrics_address);
-      return body.ok() ? Value(ParseSamples(*body), series) : -1;
-    }
-    return -1;
+    absl::StatusOr<std::string> body = ScrapeMetrics(NodeOf(*herd_, node).metrics_address);
+    return body.ok() ? Value(ParseSamples(*body), series) : -1;
   }
 
   // Waits until Goloman has read `count` flooded stamps from Hands.
