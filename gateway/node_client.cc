@@ -13,6 +13,149 @@ struct NodeClient::BatchCall : Call {
   v1::ReportBatchRequest request;
   v1::ReportBatchResponse response;
   std::vector<ReportCallback> callbacks;
+  absl::Time deadline;  // the earliest of its reports'
+};
+
+// The ReportBatches stream: batches written one at a time in the order sent, each answered by the
+// next response. Every batch sent on it is finished exactly once: by its answer, or when the
+// stream ends.
+class NodeClient::ReportStream
+    : public grpc::ClientBidiReactor<v1::ReportBatchRequest, v1::ReportBatchResponse> {
+ public:
+  explicit ReportStream(NodeClient* client) : client_(client) {}
+
+  // Opens the stream; `self` (this stream) keeps it alive until OnDone.
+  void Start(std::shared_ptr<ReportStream> self) {
+    self_ = std::move(self);
+    // A restarting node is waited for, within the batches' deadlines (ExpireOverdueStream).
+    context_.set_wait_for_ready(true);
+    client_->stub_->async()->ReportBatches(&context_, this);
+    AddHold();  // writes start outside reactions; released when the reads end
+    StartRead(&response_);
+    StartCall();
+    // Batches other threads sent before the call was bound to this reactor start now.
+    herd::MutexLock lock(&mu_);
+    started_ = true;
+    if (!writing_ && !unsent_.empty()) WriteNextLocked();
+  }
+
+  // False once the stream has ended: the batch must go another way.
+  bool Send(BatchCall* call) {
+    herd::MutexLock lock(&mu_);
+    if (ended_) return false;
+    awaiting_.push_back(call);
+    unsent_.push_back(call);
+    if (started_ && !writing_) WriteNextLocked();
+    return true;
+  }
+
+  absl::Time OldestDeadline() {
+    herd::MutexLock lock(&mu_);
+    return awaiting_.empty() ? absl::InfiniteFuture() : awaiting_.front()->deadline;
+  }
+
+  // Ends the stream; what awaits an answer fails with DEADLINE_EXCEEDED.
+  void Expire() {
+    {
+      herd::MutexLock lock(&mu_);
+      expired_ = true;
+      ended_ = true;
+    }
+    context_.TryCancel();
+  }
+
+  void Cancel() {
+    {
+      herd::MutexLock lock(&mu_);
+      ended_ = true;
+    }
+    context_.TryCancel();
+  }
+
+  void OnWriteDone(bool ok) override {
+    herd::MutexLock lock(&mu_);
+    writing_ = false;
+    if (ok && !unsent_.empty()) WriteNextLocked();
+    // A failed write: the read fails too, and OnDone finishes what awaits.
+  }
+
+  void OnReadDone(bool ok) override {
+    BatchCall* call = nullptr;
+    if (ok) {
+      herd::MutexLock lock(&mu_);
+      if (awaiting_.size() > unsent_.size()) {  // the answer of a batch that was written
+        call = awaiting_.front();
+        awaiting_.pop_front();
+      } else {
+        protocol_error_ = true;  // an answer to nothing: the node is not following the protocol
+      }
+    }
+    if (call == nullptr) {
+      if (ok) context_.TryCancel();
+      RemoveHold();
+      return;
+    }
+    call->response.Swap(&response_);
+    StartRead(&response_);
+    client_->FinishBatch(call, grpc::Status::OK);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::shared_ptr<ReportStream> self = std::move(self_);  // this stream dies with it, last
+    std::deque<BatchCall*> awaiting;
+    bool expired, protocol_error;
+    {
+      herd::MutexLock lock(&mu_);
+      ended_ = true;
+      awaiting.swap(awaiting_);
+      unsent_.clear();
+      expired = expired_;
+      protocol_error = protocol_error_;
+    }
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED && !expired) {
+      // None of them was taken: they go again, as calls (and so does every later batch).
+      client_->StreamUnimplemented();
+      client_->StreamEnded(this);
+      for (BatchCall* call : awaiting) client_->SendAsCall(call);
+      return;
+    }
+    client_->StreamEnded(this);
+    grpc::Status error = status;
+    if (expired) {
+      error = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                           absl::StrCat("node ", client_->options_.node_name,
+                                        " did not answer a batch within its deadline"));
+    } else if (protocol_error) {
+      error = grpc::Status(grpc::StatusCode::INTERNAL,
+                           absl::StrCat("node ", client_->options_.node_name,
+                                        " answered more batches than it was sent"));
+    } else if (error.ok()) {
+      error = grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          absl::StrCat("node ", client_->options_.node_name, " closed the report stream"));
+    }
+    for (BatchCall* call : awaiting) client_->FinishBatch(call, error);
+  }
+
+ private:
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    writing_ = true;
+    StartWrite(&unsent_.front()->request);
+    unsent_.pop_front();
+  }
+
+  NodeClient* const client_;
+  grpc::ClientContext context_;
+  v1::ReportBatchResponse response_;
+  std::shared_ptr<ReportStream> self_;
+  herd::Mutex mu_;
+  std::deque<BatchCall*> awaiting_ ABSL_GUARDED_BY(mu_);  // sent, in order, not yet answered
+  std::deque<BatchCall*> unsent_ ABSL_GUARDED_BY(mu_);    // the tail of awaiting_ not yet written
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool expired_ ABSL_GUARDED_BY(mu_) = false;
+  bool protocol_error_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 struct NodeClient::SearchCall : Call {
@@ -120,10 +263,7 @@ std::shared_ptr<NodeClient::BatchCall> NodeClient::TakeBatchLocked(
     call->callbacks.push_back(std::move(next.done));
     queue_.pop_front();
   }
-  call->context.set_deadline(absl::ToChronoTime(deadline));
-  // Wait (within the deadline) for a node that is restarting instead of failing at once: legacy
-  // scripts restart a server and query it half a second later.
-  call->context.set_wait_for_ready(true);
+  call->deadline = deadline;
   ++batches_in_flight_;
   reports_in_flight_ += call->callbacks.size();
   ++batches_sent_;
@@ -183,13 +323,84 @@ void NodeClient::Pump() {
     if (call == nullptr) return;
     BatchCall* raw = call.get();  // owned by calls_ until CallDone
     call.reset();
-    HandOff(raw);
-    stub_->async()->ReportBatch(&raw->context, &raw->request, &raw->response,
-                                [this, raw](grpc::Status status) {
-                                  TakeOver(raw);
-                                  FinishBatch(raw, status);
-                                });
+    Send(raw);
   }
+}
+
+void NodeClient::Send(BatchCall* call) {
+  for (;;) {
+    std::shared_ptr<ReportStream> stream;
+    bool as_call = false, opened = false;
+    {
+      herd::MutexLock lock(&mu_);
+      if (shut_down_) {
+        // Shutdown has cancelled the stream it saw: no new one may outlive it.
+      } else if (batches_as_calls_) {
+        as_call = true;
+      } else {
+        if (stream_ == nullptr) {
+          // Counted down once the stream, and the ClientContext in it, is gone: Shutdown must not
+          // return while a context still holds the channel (see CallDone).
+          stream_ = std::shared_ptr<ReportStream>(new ReportStream(this), [this](ReportStream* s) {
+            delete s;
+            herd::MutexLock lock(&mu_);
+            --streams_alive_;
+          });
+          ++streams_alive_;
+          opened = true;
+        }
+        stream = stream_;
+      }
+    }
+    if (stream == nullptr && !as_call) {
+      FinishBatch(call, ToGrpcStatus(ShuttingDown()));
+      return;
+    }
+    if (as_call) {
+      SendAsCall(call);
+      return;
+    }
+    if (opened) stream->Start(stream);
+    if (stream->Send(call)) return;
+    StreamEnded(stream.get());  // it ended meanwhile: open another
+  }
+}
+
+void NodeClient::SendAsCall(BatchCall* call) {
+  call->context.set_deadline(absl::ToChronoTime(call->deadline));
+  // Wait (within the deadline) for a node that is restarting instead of failing at once: legacy
+  // scripts restart a server and query it half a second later.
+  call->context.set_wait_for_ready(true);
+  HandOff(call);
+  stub_->async()->ReportBatch(&call->context, &call->request, &call->response,
+                              [this, call](grpc::Status status) {
+                                TakeOver(call);
+                                FinishBatch(call, status);
+                              });
+}
+
+void NodeClient::StreamUnimplemented() {
+  herd::MutexLock lock(&mu_);
+  batches_as_calls_ = true;
+}
+
+void NodeClient::StreamEnded(const ReportStream* stream) {
+  std::shared_ptr<ReportStream> ended;  // released outside the lock
+  herd::MutexLock lock(&mu_);
+  if (stream_.get() == stream) ended = std::move(stream_);
+}
+
+absl::Time NodeClient::ExpireOverdueStream(absl::Time now) {
+  std::shared_ptr<ReportStream> stream;
+  {
+    herd::MutexLock lock(&mu_);
+    stream = stream_;
+  }
+  if (stream == nullptr) return absl::InfiniteFuture();
+  const absl::Time oldest = stream->OldestDeadline();
+  if (oldest > now) return oldest;
+  stream->Expire();
+  return absl::InfiniteFuture();
 }
 
 void NodeClient::FinishBatch(BatchCall* call, const grpc::Status& status) {
@@ -294,6 +505,12 @@ void NodeClient::FailAll(std::deque<PendingReport> queued, const absl::Status& e
   for (PendingReport& report : queued) report.done(error);
   // Outside the lock: cancelling may run a call's callback on this thread.
   for (const std::shared_ptr<Call>& call : in_flight) call->context.TryCancel();
+  std::shared_ptr<ReportStream> stream;
+  {
+    herd::MutexLock lock(&mu_);
+    stream = stream_;
+  }
+  if (stream != nullptr) stream->Cancel();
 }
 
 void NodeClient::WatchChannel() {
@@ -325,7 +542,8 @@ void NodeClient::WatchChannel() {
       }
       for (const DownListener& listener : listeners) listener(down);
     }
-    channel_->WaitForStateChange(state, absl::ToChronoTime(now + kWatchInterval));
+    const absl::Time next_check = std::min(now + kWatchInterval, ExpireOverdueStream(now));
+    channel_->WaitForStateChange(state, absl::ToChronoTime(next_check));
     state = channel_->GetState(/*try_to_connect=*/true);
   }
 }

@@ -69,7 +69,11 @@ LocationServiceImpl::LocationServiceImpl(std::string self, StampStore* store,
       mesh_(mesh),
       validator_(validator),
       log_(log),
-      places_(places) {
+      places_(places),
+      report_streams_(
+          [this](const v1::ReportBatchRequest& request, v1::ReportBatchResponse* response) {
+            return AnswerBatch(request, response);
+          }) {
   SetMessageAllocatorFor_ReportBatch(&report_batch_allocator_);
 }
 
@@ -109,18 +113,16 @@ grpc::ServerUnaryReactor* LocationServiceImpl::Report(grpc::CallbackServerContex
   return FinishWith(context, status);
 }
 
-grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerContext* context,
-                                                           const v1::ReportBatchRequest* request,
-                                                           v1::ReportBatchResponse* response) {
-  if (request->reports_size() > kMaxBatchReports) {
-    return FinishWith(context, absl::InvalidArgumentError(
-                                   absl::StrCat("reports: at most ", kMaxBatchReports,
-                                                " per batch, got ", request->reports_size())));
+absl::Status LocationServiceImpl::AnswerBatch(const v1::ReportBatchRequest& request,
+                                              v1::ReportBatchResponse* response) {
+  if (request.reports_size() > kMaxBatchReports) {
+    return absl::InvalidArgumentError(absl::StrCat("reports: at most ", kMaxBatchReports,
+                                                   " per batch, got ", request.reports_size()));
   }
-  response->mutable_results()->Reserve(request->reports_size());
+  response->mutable_results()->Reserve(request.reports_size());
   std::vector<v1::ReportResult*> valid;
   std::vector<v1::ReportResponse*> stamped;
-  for (const v1::ReportRequest& report : request->reports()) {
+  for (const v1::ReportRequest& report : request.reports()) {
     v1::ReportResult* result = response->add_results();
     absl::Status status = MakeReportStamp(report, result->mutable_response());
     if (status.ok()) {
@@ -140,7 +142,18 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerC
       result->set_message(std::string(status.message()));
     }
   }
-  return FinishWith(context, absl::OkStatus());
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::ReportBatch(grpc::CallbackServerContext* context,
+                                                           const v1::ReportBatchRequest* request,
+                                                           v1::ReportBatchResponse* response) {
+  return FinishWith(context, AnswerBatch(*request, response));
+}
+
+grpc::ServerBidiReactor<v1::ReportBatchRequest, v1::ReportBatchResponse>*
+LocationServiceImpl::ReportBatches(grpc::CallbackServerContext* /*context*/) {
+  return report_streams_.Open();
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::GetLocation(grpc::CallbackServerContext* context,

@@ -12,6 +12,7 @@
 #include "services/core/async_log.h"
 #include "services/node/client_index.h"
 #include "services/node/peer_mesh.h"
+#include "services/node/report_batches_stream.h"
 #include "services/node/stamp_acceptor.h"
 #include "services/node/stamp_store.h"
 #include "services/node/stamp_validator.h"
@@ -34,6 +35,8 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   grpc::ServerUnaryReactor* ReportBatch(grpc::CallbackServerContext* context,
                                         const v1::ReportBatchRequest* request,
                                         v1::ReportBatchResponse* response) override;
+  grpc::ServerBidiReactor<v1::ReportBatchRequest, v1::ReportBatchResponse>* ReportBatches(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* GetLocation(grpc::CallbackServerContext* context,
                                         const v1::GetLocationRequest* request,
                                         v1::LocationStamp* response) override;
@@ -49,6 +52,9 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
                                           v1::SearchClientsResponse* response) override;
   grpc::ServerWriteReactor<v1::WatchEvent>* Watch(grpc::CallbackServerContext* context,
                                                   const v1::WatchRequest* request) override;
+  // Ends the open ReportBatches streams (see ReportBatchStreams); call before the server's
+  // shutdown, which would otherwise wait for them until its deadline.
+  void StopReportStreams() { report_streams_.StopAll(); }
   // Set once before serving; `index` may be null (the node runs without it).
   void set_client_queries(const ClientIndex* index, WatchHub* watches) {
     client_index_ = index;
@@ -62,6 +68,9 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   static constexpr int kMaxBatchReports = 65536;
 
  private:
+  // ReportBatch's work, shared with ReportBatches: INVALID_ARGUMENT for a batch over the limit.
+  absl::Status AnswerBatch(const v1::ReportBatchRequest& request,
+                           v1::ReportBatchResponse* response);
   // Makes this node's stamp of a report into `response` (INVALID_ARGUMENT names the bad field).
   absl::Status MakeReportStamp(const v1::ReportRequest& request, v1::ReportResponse* response);
   // Accepts the responses' stamps as one batch (stored, durable, flooded) and sets `stored`.
@@ -77,6 +86,7 @@ class LocationServiceImpl : public v1::LocationService::CallbackService {
   const ClientIndex* client_index_ = nullptr;
   WatchHub* watches_ = nullptr;
   ArenaMessageAllocator<v1::ReportBatchRequest, v1::ReportBatchResponse> report_batch_allocator_;
+  ReportBatchStreams report_streams_;
 };
 
 }  // namespace herd

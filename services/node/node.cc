@@ -166,6 +166,7 @@ void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (mesh_) mesh_->Stop();
+  if (location_service_) location_service_->StopReportStreams();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (log_) {
     log_->Write(absl::StrCat("node ", name_, " stopped"));

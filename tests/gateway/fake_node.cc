@@ -60,13 +60,13 @@ grpc::Status FakeNode::Report(grpc::ServerContext*, const v1::ReportRequest* req
   return grpc::Status::OK;
 }
 
-grpc::Status FakeNode::ReportBatch(grpc::ServerContext*, const v1::ReportBatchRequest* request,
-                                   v1::ReportBatchResponse* response) {
+void FakeNode::AnswerBatch(const v1::ReportBatchRequest& request,
+                           v1::ReportBatchResponse* response) {
   ++report_batch_calls_;
-  reports_received_ += request->reports_size();
+  reports_received_ += request.reports_size();
   int largest = largest_batch_.load();
-  while (request->reports_size() > largest &&
-         !largest_batch_.compare_exchange_weak(largest, request->reports_size())) {
+  while (request.reports_size() > largest &&
+         !largest_batch_.compare_exchange_weak(largest, request.reports_size())) {
   }
   absl::Duration delay;
   {
@@ -74,7 +74,30 @@ grpc::Status FakeNode::ReportBatch(grpc::ServerContext*, const v1::ReportBatchRe
     delay = report_delay_;
   }
   absl::SleepFor(delay);
-  for (const v1::ReportRequest& report : request->reports()) Store(report, response->add_results());
+  for (const v1::ReportRequest& report : request.reports()) Store(report, response->add_results());
+}
+
+grpc::Status FakeNode::ReportBatch(grpc::ServerContext*, const v1::ReportBatchRequest* request,
+                                   v1::ReportBatchResponse* response) {
+  ++unary_batch_calls_;
+  AnswerBatch(*request, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeNode::ReportBatches(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<v1::ReportBatchResponse, v1::ReportBatchRequest>* stream) {
+  {
+    herd::MutexLock lock(&mu_);
+    if (!report_stream_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
+  }
+  ++report_streams_;
+  v1::ReportBatchRequest request;
+  while (stream->Read(&request)) {
+    v1::ReportBatchResponse response;
+    AnswerBatch(request, &response);
+    if (!stream->Write(response)) break;
+  }
   return grpc::Status::OK;
 }
 

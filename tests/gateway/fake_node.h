@@ -41,12 +41,21 @@ class FakeNode final : public v1::LocationService::Service {
     herd::MutexLock lock(&mu_);
     search_delay_ = d;
   }
+  // Off: ReportBatches answers UNIMPLEMENTED, as a node without it would.
+  void set_report_stream(bool on) {
+    herd::MutexLock lock(&mu_);
+    report_stream_ = on;
+  }
   void set_places_json(std::string json) {
     herd::MutexLock lock(&mu_);
     places_json_ = std::move(json);
   }
 
+  // Batches received, by ReportBatch or on a ReportBatches stream.
   int report_batch_calls() const { return report_batch_calls_.load(); }
+  // ReportBatch calls alone, and ReportBatches streams opened.
+  int unary_batch_calls() const { return unary_batch_calls_.load(); }
+  int report_streams() const { return report_streams_.load(); }
   int reports_received() const { return reports_received_.load(); }
   int largest_batch() const { return largest_batch_.load(); }
   int search_calls() const { return search_calls_.load(); }
@@ -59,6 +68,9 @@ class FakeNode final : public v1::LocationService::Service {
                       v1::ReportResponse* response) override;
   grpc::Status ReportBatch(grpc::ServerContext* context, const v1::ReportBatchRequest* request,
                            v1::ReportBatchResponse* response) override;
+  grpc::Status ReportBatches(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ReportBatchResponse, v1::ReportBatchRequest>* stream) override;
   grpc::Status GetLocation(grpc::ServerContext* context, const v1::GetLocationRequest* request,
                            v1::LocationStamp* response) override;
   grpc::Status SearchNearby(grpc::ServerContext* context, const v1::SearchNearbyRequest* request,
@@ -66,6 +78,7 @@ class FakeNode final : public v1::LocationService::Service {
 
  private:
   void Store(const v1::ReportRequest& request, v1::ReportResult* result);
+  void AnswerBatch(const v1::ReportBatchRequest& request, v1::ReportBatchResponse* response);
 
   const std::string name_;
   std::string address_;
@@ -75,9 +88,12 @@ class FakeNode final : public v1::LocationService::Service {
   absl::Duration report_delay_ ABSL_GUARDED_BY(mu_);
   absl::Duration search_delay_ ABSL_GUARDED_BY(mu_);
   std::string places_json_ ABSL_GUARDED_BY(mu_);
+  bool report_stream_ ABSL_GUARDED_BY(mu_) = true;
   std::map<std::string, v1::LocationStamp> stamps_ ABSL_GUARDED_BY(mu_);
   v1::SearchNearbyRequest last_search_ ABSL_GUARDED_BY(mu_);
   std::atomic<int> report_batch_calls_{0};
+  std::atomic<int> unary_batch_calls_{0};
+  std::atomic<int> report_streams_{0};
   std::atomic<int> reports_received_{0};
   std::atomic<int> largest_batch_{0};
   std::atomic<int> search_calls_{0};

@@ -74,6 +74,30 @@ TEST(NodeClientTest, ReportsQueuedBehindABatchLeaveTogether) {
   EXPECT_EQ(node.reports_received(), kReports);
   EXPECT_LT(client.batches_sent(), 100u);
   EXPECT_GT(node.largest_batch(), 100);
+  // Every batch on the one stream, none as a call.
+  EXPECT_EQ(node.report_streams(), 1);
+  EXPECT_EQ(node.unary_batch_calls(), 0);
+}
+
+TEST(NodeClientTest, ANodeWithoutTheStreamGetsEveryBatchAsACall) {
+  FakeNode node("Goloman");
+  node.set_report_stream(false);  // answers ReportBatches with UNIMPLEMENTED
+  node.set_report_delay(absl::Milliseconds(20));
+  NodeClient client(OptionsFor(node.address(), absl::Seconds(10)));
+  constexpr int kReports = 200;
+  Results results(kReports);
+  for (int i = 0; i < kReports; ++i) {
+    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
+      results.Record(i,
+                     response.ok() && response->stamp().client_id() == absl::StrCat("client", i));
+    });
+  }
+  ASSERT_TRUE(Eventually([&] { return results.total() == kReports; }, absl::Seconds(20)));
+  // The batches that found the stream missing went again as calls: none was lost.
+  EXPECT_EQ(results.ok, kReports);
+  EXPECT_EQ(node.reports_received(), kReports);
+  EXPECT_EQ(node.report_streams(), 0);
+  EXPECT_EQ(static_cast<uint64_t>(node.unary_batch_calls()), client.batches_sent());
 }
 
 TEST(NodeClientTest, SlowNodeFailsEveryReportWithinTheTimeout) {

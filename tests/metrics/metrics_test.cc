@@ -175,7 +175,6 @@ TEST_F(MetricsTest, CountersFollowTrafficThroughAGateway) {
   EXPECT_EQ(Value(hands, R"(herd_node_merges_total{result="stored"})"), kReports);
   EXPECT_GE(Value(hands, "herd_node_store_digest_changes_total"), 1);
   EXPECT_EQ(Value(hands, "herd_node_stamps"), kReports);
-  EXPECT_GE(Value(hands, R"(herd_rpc_duration_seconds_count{method="ReportBatch"})"), 1);
   EXPECT_EQ(Value(hands, R"(herd_rpc_duration_seconds_count{method="SearchNearby"})"), 1);
   EXPECT_EQ(Value(hands, "herd_places_search_duration_seconds_count"), 1);
   EXPECT_EQ(Value(hands, "herd_places_errors_total"), 0);

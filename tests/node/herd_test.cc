@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -378,6 +379,74 @@ TEST(NodeProcess, BadConfigAndNamesFailWithAClearMessage) {
   int status = unknown.Wait(absl::Seconds(10));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(testing::ReadFile(out2).find("no node \"B\""), std::string::npos);
+}
+
+v1::ReportBatchRequest BatchOf(const std::string& prefix, int count) {
+  v1::ReportBatchRequest request;
+  for (int i = 0; i < count; ++i) {
+    v1::ReportRequest* report = request.add_reports();
+    report->set_client_id(absl::StrCat(prefix, i));
+    report->set_location("+34.068930-118.445127");
+    report->set_client_time("1520023934.5");
+  }
+  return request;
+}
+
+// The gateway's stream: every batch is answered, in order, as ReportBatch would answer it, and
+// flooded like one; a stopping node ends the stream itself instead of at its shutdown deadline.
+TEST(ReportBatchesTest, AnswersEachBatchInOrderAndEndsWhenTheNodeStops) {
+  TestHerd herd({"Hands", "Welsh"}, {{"Hands", "Welsh"}});
+  herd.StartAll();
+  ASSERT_TRUE(herd.WaitUntilLinked());
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(30));
+  auto stream = herd.client("Hands").ReportBatches(&context);
+  for (int batch = 0; batch < 3; ++batch) {
+    v1::ReportBatchRequest request = BatchOf(absl::StrCat("batch", batch, "-"), batch + 1);
+    if (batch == 2) request.mutable_reports(1)->set_location("nowhere");
+    ASSERT_TRUE(stream->Write(request));
+    v1::ReportBatchResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_EQ(response.results_size(), batch + 1);
+    for (int i = 0; i <= batch; ++i) {
+      const v1::ReportResult& result = response.results(i);
+      if (batch == 2 && i == 1) {
+        EXPECT_EQ(result.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+        EXPECT_NE(result.message().find("location"), std::string::npos) << result.message();
+        continue;
+      }
+      EXPECT_EQ(result.code(), 0) << result.message();
+      EXPECT_EQ(result.response().stamp().client_id(), absl::StrCat("batch", batch, "-", i));
+      EXPECT_EQ(result.response().stamp().origin(), "Hands");
+      EXPECT_TRUE(result.response().stored());
+    }
+  }
+  EXPECT_TRUE(Eventually([&] { return Holds(herd, "Welsh", "batch2-2", "1520023934.5"); }));
+  EXPECT_TRUE(Holds(herd, "Welsh", "batch0-0", "1520023934.5"));
+  EXPECT_FALSE(Holds(herd, "Welsh", "batch2-1", "1520023934.5"));
+
+  const int status = herd.process("Hands")->Signal(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  v1::ReportBatchResponse none;
+  EXPECT_FALSE(stream->Read(&none));
+  const grpc::Status end = stream->Finish();
+  EXPECT_EQ(end.error_code(), grpc::StatusCode::UNAVAILABLE) << end.error_message();
+  EXPECT_EQ(end.error_message(), "the node is stopping");
+}
+
+TEST(ReportBatchesTest, ABatchOverTheLimitEndsTheStreamWithInvalidArgument) {
+  TestHerd herd({"Hands"}, {});
+  herd.Start("Hands");
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(30));
+  auto stream = herd.client("Hands").ReportBatches(&context);
+  ASSERT_TRUE(stream->Write(BatchOf("c", 65537)));
+  v1::ReportBatchResponse none;
+  EXPECT_FALSE(stream->Read(&none));
+  const grpc::Status end = stream->Finish();
+  EXPECT_EQ(end.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << end.error_message();
+  EXPECT_NE(end.error_message().find("at most 65536"), std::string::npos) << end.error_message();
+  EXPECT_EQ(herd.Status("Hands").stamp_count(), 0u);
 }
 
 }  // namespace
