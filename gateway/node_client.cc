@@ -34,18 +34,26 @@ class NodeClient::ReportStream
     StartRead(&response_);
     StartCall();
     // Batches other threads sent before the call was bound to this reactor start now.
-    herd::MutexLock lock(&mu_);
-    started_ = true;
-    if (!writing_ && !unsent_.empty()) WriteNextLocked();
+    BatchCall* next;
+    {
+      herd::MutexLock lock(&mu_);
+      started_ = true;
+      next = TakeNextWriteLocked();
+    }
+    if (next != nullptr) StartWrite(&next->request);
   }
 
   // False once the stream has ended: the batch must go another way.
   bool Send(BatchCall* call) {
-    herd::MutexLock lock(&mu_);
-    if (ended_) return false;
-    awaiting_.push_back(call);
-    unsent_.push_back(call);
-    if (started_ && !writing_) WriteNextLocked();
+    BatchCall* next;
+    {
+      herd::MutexLock lock(&mu_);
+      if (ended_) return false;
+      awaiting_.push_back(call);
+      unsent_.push_back(call);
+      next = TakeNextWriteLocked();
+    }
+    if (next != nullptr) StartWrite(&next->request);
     return true;
   }
 
@@ -73,10 +81,17 @@ class NodeClient::ReportStream
   }
 
   void OnWriteDone(bool ok) override {
-    herd::MutexLock lock(&mu_);
-    writing_ = false;
-    if (ok && !unsent_.empty()) WriteNextLocked();
-    // A failed write: the read fails too, and OnDone finishes what awaits.
+    BatchCall* next = nullptr;
+    bool release;
+    {
+      herd::MutexLock lock(&mu_);
+      writing_ = false;
+      release = reads_done_;  // the stream is ending and waited for this write
+      // A failed write: the read fails too, and OnDone finishes what awaits.
+      if (ok) next = TakeNextWriteLocked();
+    }
+    if (next != nullptr) StartWrite(&next->request);
+    if (release) RemoveHold();
   }
 
   void OnReadDone(bool ok) override {
@@ -92,7 +107,16 @@ class NodeClient::ReportStream
     }
     if (call == nullptr) {
       if (ok) context_.TryCancel();
-      RemoveHold();
+      bool release;
+      {
+        herd::MutexLock lock(&mu_);
+        ended_ = true;
+        reads_done_ = true;
+        // A write taken by another thread may not have started yet: the hold stays until it is
+        // done, so OnDone cannot come before it (OnWriteDone releases it then).
+        release = !writing_;
+      }
+      if (release) RemoveHold();
       return;
     }
     call->response.Swap(&response_);
@@ -138,10 +162,14 @@ class NodeClient::ReportStream
   }
 
  private:
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // The batch to write now, if the stream is started and no write is in flight; the caller
+  // starts the write outside the lock (one write in flight: only that caller may).
+  BatchCall* TakeNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!started_ || writing_ || reads_done_ || unsent_.empty()) return nullptr;
     writing_ = true;
-    StartWrite(&unsent_.front()->request);
+    BatchCall* next = unsent_.front();
     unsent_.pop_front();
+    return next;
   }
 
   NodeClient* const client_;
@@ -152,6 +180,7 @@ class NodeClient::ReportStream
   std::deque<BatchCall*> awaiting_ ABSL_GUARDED_BY(mu_);  // sent, in order, not yet answered
   std::deque<BatchCall*> unsent_ ABSL_GUARDED_BY(mu_);    // the tail of awaiting_ not yet written
   bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;  // the stream is ending
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool expired_ ABSL_GUARDED_BY(mu_) = false;

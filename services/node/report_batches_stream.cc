@@ -1,5 +1,7 @@
 #include "services/node/report_batches_stream.h"
 
+#include <vector>
+
 #include "services/core/grpc_status.h"
 
 namespace herd {
@@ -20,15 +22,22 @@ ReportBatchStreams::Open() {
     stopped = stopped_;
     open_.insert(reactor);
   }
-  if (stopped) reactor->Stop();
+  if (stopped && reactor->MarkStopping()) reactor->Finish(Stopping());
   return reactor;
 }
 
 void ReportBatchStreams::StopAll() {
-  herd::MutexLock lock(&mu_);
-  stopped_ = true;
-  // Under the lock: a reactor leaves `open_` (in OnDone) only through it, so none is freed here.
-  for (ReportBatchesReactor* reactor : open_) reactor->Stop();
+  std::vector<ReportBatchesReactor*> to_finish;
+  {
+    herd::MutexLock lock(&mu_);
+    stopped_ = true;
+    for (ReportBatchesReactor* reactor : open_) {
+      if (reactor->MarkStopping()) to_finish.push_back(reactor);
+    }
+  }
+  // Outside the lock, as every call into gRPC: a reactor marked finished cannot reach OnDone
+  // before its Finish, so each one is still alive here.
+  for (ReportBatchesReactor* reactor : to_finish) reactor->Finish(Stopping());
 }
 
 void ReportBatchStreams::Closed(ReportBatchesReactor* reactor) {
@@ -40,50 +49,66 @@ ReportBatchesReactor::ReportBatchesReactor(ReportBatchStreams* streams) : stream
   StartRead(&request_);
 }
 
-void ReportBatchesReactor::Stop() {
+bool ReportBatchesReactor::MarkStopping() {
   herd::MutexLock lock(&mu_);
   stopping_ = true;
-  if (!busy_) FinishLocked(Stopping());
+  return !busy_ && MarkFinishedLocked();
+}
+
+bool ReportBatchesReactor::MarkFinishedLocked() {
+  if (finished_) return false;
+  finished_ = true;
+  return true;
 }
 
 void ReportBatchesReactor::OnReadDone(bool ok) {
+  bool stopping;
   {
     herd::MutexLock lock(&mu_);
-    if (!ok || stopping_) {
-      // The gateway closed its side, or the node is stopping and this batch was not taken.
-      FinishLocked(ok ? Stopping() : grpc::Status::OK);
-      return;
+    stopping = stopping_;
+    if (!ok || stopping) {
+      if (!MarkFinishedLocked()) return;  // Stop finished it already
+    } else {
+      busy_ = true;  // until its answer is written: Stop leaves the finishing to OnWriteDone
     }
-    busy_ = true;
+  }
+  if (!ok) {
+    Finish(grpc::Status::OK);  // the gateway closed its side
+    return;
+  }
+  if (stopping) {
+    Finish(Stopping());  // this batch was not taken
+    return;
   }
   response_.Clear();
   const absl::Status status = streams_->answer_(request_, &response_);
   request_.Clear();
-  herd::MutexLock lock(&mu_);
   if (!status.ok()) {
-    busy_ = false;
-    FinishLocked(ToGrpcStatus(status));
+    {
+      herd::MutexLock lock(&mu_);
+      busy_ = false;
+      finished_ = true;  // no one else finishes while busy
+    }
+    Finish(ToGrpcStatus(status));
     return;
   }
-  StartWrite(&response_);  // even when stopping: the batch was taken, its answer goes first
+  StartWrite(&response_);  // even when stopping meanwhile: the batch was taken, its answer goes
 }
 
 void ReportBatchesReactor::OnWriteDone(bool ok) {
-  herd::MutexLock lock(&mu_);
-  busy_ = false;
-  if (!ok) {
-    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the gateway went away"));
-  } else if (stopping_) {
-    FinishLocked(Stopping());
-  } else {
+  bool finish;
+  bool stopping;
+  {
+    herd::MutexLock lock(&mu_);
+    busy_ = false;
+    stopping = stopping_;
+    finish = (!ok || stopping) && MarkFinishedLocked();
+  }
+  if (finish) {
+    Finish(ok ? Stopping() : grpc::Status(grpc::StatusCode::CANCELLED, "the gateway went away"));
+  } else if (ok && !stopping) {
     StartRead(&request_);
   }
-}
-
-void ReportBatchesReactor::FinishLocked(const grpc::Status& status) {
-  if (finished_) return;
-  finished_ = true;
-  Finish(status);
 }
 
 void ReportBatchesReactor::OnDone() {

@@ -43,21 +43,26 @@ class ReportBatchStreams {
 };
 
 // One gateway's stream: reads a batch, answers it, writes the answer, then reads the next, so
-// answers leave in request order and a node works on one batch of a stream at a time.
+// answers leave in request order and a node works on one batch of a stream at a time. As
+// everywhere in the node, nothing calls into gRPC while holding a lock: who finishes is decided
+// under `mu_`, and the call is made after.
 class ReportBatchesReactor
     : public grpc::ServerBidiReactor<v1::ReportBatchRequest, v1::ReportBatchResponse> {
  public:
   explicit ReportBatchesReactor(ReportBatchStreams* streams);
 
-  // Finishes with UNAVAILABLE, after the answer of the batch in hand if there is one.
-  void Stop();
+  // The node is stopping: true if the caller must now Finish the stream (with UNAVAILABLE);
+  // false if it is finished already or a batch is in hand (whose answer goes first, then
+  // OnWriteDone finishes it).
+  bool MarkStopping();
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
   void OnDone() override;
 
  private:
-  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True for the one caller that is to call Finish.
+  bool MarkFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ReportBatchStreams* const streams_;
   v1::ReportBatchRequest request_;
