@@ -254,6 +254,12 @@ TEST_F(MetricsTest, CountersFollowTrafficThroughAGateway) {
     constexpr int kSearches = 1500;
     absl::StatusOr<TextClient> slow = TextClient::Connect(herd_.text_address("Hands"));
     ASSERT_TRUE(slow.ok());
+    // A small receive buffer, so the kernel cannot take the replies in the connection's place:
+    // autotuned loopback buffers (up to 6 MiB received plus 4 MiB sent) could hold all 1500 of
+    // them, and the connection then paused only while its searches were out.
+    const int receive_buffer = 64 << 10;
+    ASSERT_EQ(
+        setsockopt(slow->fd(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer)), 0);
     std::string searches;
     for (int i = 0; i < kSearches; ++i) absl::StrAppend(&searches, "WHATSAT client-7 50 20\n");
     ASSERT_TRUE(slow->Send(searches).ok());
