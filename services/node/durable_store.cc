@@ -15,7 +15,6 @@
 #include "absl/strings/str_join.h"
 #include "services/core/stamp.h"
 #include "services/node/flush_priority.h"
-#include "services/node/flushed_memory.h"
 #include "services/node/stamp_order.h"
 
 namespace herd {
@@ -106,8 +105,6 @@ absl::StatusOr<std::unique_ptr<DurableStore>> DurableStore::Open(const std::stri
     flush_priority = std::make_shared<FlushPriority>();
     options.listeners.push_back(flush_priority);
   }
-  // Flushed memtables' pages go back to the system (see FlushedMemoryRelease).
-  options.listeners.push_back(std::make_shared<FlushedMemoryRelease>());
   // The store is written, not read, while the node runs (stamps are served from memory and read
   // back only at start): an append-only memtable, sorted once when flushed, takes catch-up and
   // report batches several times faster than the default skip list, whose inserts dominated an
