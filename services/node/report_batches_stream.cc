@@ -67,9 +67,9 @@ void ReportBatchesReactor::OnReadDone(bool ok) {
     herd::MutexLock lock(&mu_);
     stopping = stopping_;
     if (!ok || stopping) {
-      if (!MarkFinishedLocked()) return;  // Stop finished it already
+      if (!MarkFinishedLocked()) return;  // StopAll finished it already
     } else {
-      busy_ = true;  // until its answer is written: Stop leaves the finishing to OnWriteDone
+      busy_ = true;  // until its answer is written: StopAll leaves the finishing to OnWriteDone
     }
   }
   if (!ok) {
