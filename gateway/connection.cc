@@ -124,14 +124,14 @@ void Connection::HandleLine(DecodedLine line) {
       // Runs on a gRPC thread: format there, then hop back onto this connection's strand.
       route_->Report(std::move(request), [self = shared_from_this(), seq, arrived,
                                           line = std::move(line.text)](
-                                             absl::StatusOr<v1::ReportResponse> response) {
-        const bool answered = response.ok() && response->has_stamp();
+                                             absl::StatusOr<const v1::ReportResponse*> response) {
+        const bool answered = response.ok() && (*response)->has_stamp();
         if (ConnectionMetrics* metrics = self->metrics_; metrics != nullptr) {
           metrics->iamat_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - arrived));
           if (!answered) metrics->invalid_iamat->Increment();
         }
         std::string reply =
-            answered ? FormatIamatReply(response->stamp()) : FormatInvalidReply(line);
+            answered ? FormatIamatReply((*response)->stamp()) : FormatInvalidReply(line);
         asio::post(self->socket_.get_executor(), [self, seq, reply = std::move(reply)]() mutable {
           self->OnReportDone(seq, std::move(reply));
         });

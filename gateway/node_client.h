@@ -77,7 +77,9 @@ class NodeClient {
     absl::Duration batch_linger = absl::Microseconds(700);
     absl::Duration down_grace = absl::Milliseconds(500);
   };
-  using ReportCallback = std::function<void(absl::StatusOr<v1::ReportResponse>)>;
+  // The node's answer to one report. It lives in the batch's answer, which the client frees when
+  // the callback returns: copy what is needed beyond it.
+  using ReportCallback = std::function<void(absl::StatusOr<const v1::ReportResponse*>)>;
   using SearchCallback = std::function<void(absl::StatusOr<v1::SearchNearbyResponse>)>;
   // Told whether the node is now down, from the watcher thread; must not block.
   using DownListener = std::function<void(bool down)>;
@@ -153,7 +155,9 @@ class NodeClient {
   void StreamEnded(const ReportStream* stream) ABSL_LOCKS_EXCLUDED(mu_);
   // Ends the stream if its oldest batch is overdue; returns when to check again.
   absl::Time ExpireOverdueStream(absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
-  void FinishBatch(BatchCall* call, const grpc::Status& status);
+  // `answer` is the node's answer when `status` is OK (else null); it need outlive only this call.
+  void FinishBatch(BatchCall* call, const grpc::Status& status,
+                   const v1::ReportBatchResponse* answer);
   // Registers a call about to be sent: it is owned by `calls_` until CallDone.
   void AdoptLocked(std::shared_ptr<Call> call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops a finished call and destroys it; the last thing a call's callback does with `this`.

@@ -105,7 +105,7 @@ void Load(NodeClient* client, Ledger* ledger, int threads, int window, absl::Tim
                                  outstanding->fetch_sub(1);
                                });
         } else {
-          client->Report(Report(t, i), [=](absl::StatusOr<v1::ReportResponse> response) {
+          client->Report(Report(t, i), [=](absl::StatusOr<const v1::ReportResponse*> response) {
             ledger->Answer(slot, response.ok());
             outstanding->fetch_sub(1);
           });

@@ -63,9 +63,9 @@ TEST(NodeClientTest, ReportsQueuedBehindABatchLeaveTogether) {
   constexpr int kReports = 2000;
   Results results(kReports);
   for (int i = 0; i < kReports; ++i) {
-    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
-      bool good = response.ok() && response->stamp().client_id() == absl::StrCat("client", i) &&
-                  response->stamp().origin() == "Goloman";
+    client.Report(Report(i), [&, i](absl::StatusOr<const v1::ReportResponse*> response) {
+      bool good = response.ok() && (*response)->stamp().client_id() == absl::StrCat("client", i) &&
+                  (*response)->stamp().origin() == "Goloman";
       results.Record(i, good);
     });
   }
@@ -87,9 +87,9 @@ TEST(NodeClientTest, ANodeWithoutTheStreamGetsEveryBatchAsACall) {
   constexpr int kReports = 200;
   Results results(kReports);
   for (int i = 0; i < kReports; ++i) {
-    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
-      results.Record(i,
-                     response.ok() && response->stamp().client_id() == absl::StrCat("client", i));
+    client.Report(Report(i), [&, i](absl::StatusOr<const v1::ReportResponse*> response) {
+      results.Record(
+          i, response.ok() && (*response)->stamp().client_id() == absl::StrCat("client", i));
     });
   }
   ASSERT_TRUE(Eventually([&] { return results.total() == kReports; }, absl::Seconds(20)));
@@ -111,7 +111,7 @@ TEST(NodeClientTest, SlowNodeFailsEveryReportWithinTheTimeout) {
   Results results(kReports + 1);
   absl::Time start = absl::Now();
   for (int i = 0; i < kReports; ++i) {
-    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
+    client.Report(Report(i), [&, i](absl::StatusOr<const v1::ReportResponse*> response) {
       results.Record(i, response.ok());
     });
   }
@@ -135,7 +135,7 @@ TEST(NodeClientTest, ShutdownAnswersEverythingAndRefusesMore) {
   constexpr int kReports = 50;
   Results results(kReports + 1);
   for (int i = 0; i < kReports; ++i) {
-    client.Report(Report(i), [&, i](absl::StatusOr<v1::ReportResponse> response) {
+    client.Report(Report(i), [&, i](absl::StatusOr<const v1::ReportResponse*> response) {
       results.Record(i, response.ok());
     });
   }
@@ -145,7 +145,7 @@ TEST(NodeClientTest, ShutdownAnswersEverythingAndRefusesMore) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_EQ(results.total(), kReports);
   EXPECT_EQ(results.failed, kReports);
-  client.Report(Report(kReports), [&](absl::StatusOr<v1::ReportResponse> response) {
+  client.Report(Report(kReports), [&](absl::StatusOr<const v1::ReportResponse*> response) {
     results.Record(kReports, response.ok());
   });
   EXPECT_EQ(results.total(), kReports + 1);  // answered at once
@@ -155,7 +155,8 @@ TEST(NodeClientTest, NodeDownFailsThenReconnects) {
   std::string address = herd::testing::FreeLoopbackAddress();
   NodeClient client(OptionsFor(address, absl::Milliseconds(500)));
   Results down(1);
-  client.Report(Report(0), [&](absl::StatusOr<v1::ReportResponse> r) { down.Record(0, r.ok()); });
+  client.Report(Report(0),
+                [&](absl::StatusOr<const v1::ReportResponse*> r) { down.Record(0, r.ok()); });
   ASSERT_TRUE(Eventually([&] { return down.total() == 1; }, absl::Seconds(3)));
   EXPECT_EQ(down.failed, 1);
 
@@ -166,7 +167,7 @@ TEST(NodeClientTest, NodeDownFailsThenReconnects) {
       [&] {
         auto up = std::make_shared<Results>(1);  // outlives a late callback
         client.Report(Report(++attempts),
-                      [up](absl::StatusOr<v1::ReportResponse> r) { up->Record(0, r.ok()); });
+                      [up](absl::StatusOr<const v1::ReportResponse*> r) { up->Record(0, r.ok()); });
         Eventually([&] { return up->total() == 1; }, absl::Seconds(2));
         herd::MutexLock lock(&up->mu);
         return up->ok == 1;
@@ -180,14 +181,14 @@ TEST(NodeClientTest, NodeDownFailsThenReconnects) {
 // so the next batch holds all ten. Returns once all eleven are answered.
 void ReportTenTogether(NodeClient& client) {
   auto results = std::make_shared<Results>(11);  // shared with callbacks
-  client.Report(Report(0), [&client, results](absl::StatusOr<v1::ReportResponse> response) {
+  client.Report(Report(0), [&client, results](absl::StatusOr<const v1::ReportResponse*> response) {
     results->Record(0, response.ok());
-    client.Report(Report(10), [results](absl::StatusOr<v1::ReportResponse> again) {
+    client.Report(Report(10), [results](absl::StatusOr<const v1::ReportResponse*> again) {
       results->Record(10, again.ok());
     });
   });
   for (int i = 1; i < 10; ++i) {
-    client.Report(Report(i), [results, i](absl::StatusOr<v1::ReportResponse> response) {
+    client.Report(Report(i), [results, i](absl::StatusOr<const v1::ReportResponse*> response) {
       results->Record(i, response.ok());
     });
   }
@@ -200,9 +201,10 @@ void ReportTenTogether(NodeClient& client) {
 void ReportOneByOne(NodeClient& client, int count) {
   auto results = std::make_shared<Results>(count);
   for (int i = 0; i < count; ++i) {
-    client.Report(Report(100 + i), [results, i](absl::StatusOr<v1::ReportResponse> response) {
-      results->Record(i, response.ok());
-    });
+    client.Report(Report(100 + i),
+                  [results, i](absl::StatusOr<const v1::ReportResponse*> response) {
+                    results->Record(i, response.ok());
+                  });
     absl::SleepFor(absl::Milliseconds(1));
   }
   ASSERT_TRUE(Eventually([&] { return results->total() == count; }, absl::Seconds(10)));
@@ -217,7 +219,7 @@ struct Answer {
 Answer ReportAndWait(NodeClient& client, int i) {
   auto results = std::make_shared<Results>(1);  // shared with a callback that may come late
   const absl::Time start = absl::Now();
-  client.Report(Report(i), [results](absl::StatusOr<v1::ReportResponse> response) {
+  client.Report(Report(i), [results](absl::StatusOr<const v1::ReportResponse*> response) {
     results->Record(0, response.ok());
   });
   EXPECT_TRUE(Eventually([&] { return results->total() == 1; }, absl::Seconds(10)));
@@ -281,7 +283,7 @@ TEST(NodeClientTest, ShutdownAnswersALingeringReportAtOnce) {
   NodeClient client(LingeringOptions(node.address(), absl::Seconds(5)));
   ReportTenTogether(client);
   Results results(1);
-  client.Report(Report(99), [&](absl::StatusOr<v1::ReportResponse> response) {
+  client.Report(Report(99), [&](absl::StatusOr<const v1::ReportResponse*> response) {
     results.Record(0, response.ok());
   });
   const absl::Time start = absl::Now();
