@@ -49,6 +49,13 @@ ReportBatchesReactor::ReportBatchesReactor(ReportBatchStreams* streams) : stream
   StartRead(&request_);
 }
 
+google::protobuf::ArenaOptions ReportBatchesReactor::ArenaOptions(char* block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = size;
+  return options;
+}
+
 bool ReportBatchesReactor::MarkStopping() {
   herd::MutexLock lock(&mu_);
   stopping_ = true;
@@ -80,8 +87,8 @@ void ReportBatchesReactor::OnReadDone(bool ok) {
     Finish(Stopping());  // this batch was not taken
     return;
   }
-  response_.Clear();
-  const absl::Status status = streams_->answer_(request_, &response_);
+  response_ = google::protobuf::Arena::CreateMessage<v1::ReportBatchResponse>(&arena_);
+  const absl::Status status = streams_->answer_(request_, response_);
   request_.Clear();
   if (!status.ok()) {
     {
@@ -92,10 +99,13 @@ void ReportBatchesReactor::OnReadDone(bool ok) {
     Finish(ToGrpcStatus(status));
     return;
   }
-  StartWrite(&response_);  // even when stopping meanwhile: the batch was taken, its answer goes
+  StartWrite(response_);  // even when stopping meanwhile: the batch was taken, its answer goes
 }
 
 void ReportBatchesReactor::OnWriteDone(bool ok) {
+  // The answer is written (or never will be): nothing refers to it any more.
+  response_ = nullptr;
+  arena_.Reset();
   bool finish;
   bool stopping;
   {

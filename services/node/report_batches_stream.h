@@ -1,6 +1,7 @@
 #ifndef HERD_SERVICES_NODE_REPORT_BATCHES_STREAM_H_
 #define HERD_SERVICES_NODE_REPORT_BATCHES_STREAM_H_
 
+#include <google/protobuf/arena.h>
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
@@ -63,10 +64,16 @@ class ReportBatchesReactor
  private:
   // True for the one caller that is to call Finish.
   bool MarkFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static google::protobuf::ArenaOptions ArenaOptions(char* block, size_t size);
 
   ReportBatchStreams* const streams_;
-  v1::ReportBatchRequest request_;
-  v1::ReportBatchResponse response_;
+  v1::ReportBatchRequest request_;  // kept between batches, as are its reports' strings
+  // Each answer is built on an arena, reset once it is written: an answer is several messages
+  // per report (its stamp and the stamp's times), which a cleared message would not keep. The
+  // first block is the reactor's own, so a batch of usual size allocates no arena memory.
+  alignas(8) char arena_block_[64 << 10];
+  google::protobuf::Arena arena_{ArenaOptions(arena_block_, sizeof(arena_block_))};
+  v1::ReportBatchResponse* response_ = nullptr;  // on arena_, owned by the write in flight
   herd::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;  // a batch read and not yet written
