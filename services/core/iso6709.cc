@@ -1,6 +1,7 @@
 #include "services/core/iso6709.h"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -52,9 +53,21 @@ double Digits(absl::string_view digits) {
   return value;
 }
 
-// The fraction applies to the last unit written (degrees, minutes or seconds).
+// The fraction applies to the last unit written (degrees, minutes or seconds): the double
+// nearest to 0.<fraction>. Every node parses every stamp it receives (StampValidator), so the
+// common case is a division instead of a string built for SimpleAtod. Both operands are exact
+// doubles (up to 15 digits as an integer, below 2^53, and 10^n), so IEEE division rounds the
+// quotient correctly: the same double SimpleAtod gives, which the longer fractions still use.
 double FractionValue(absl::string_view fraction) {
   if (fraction.empty()) return 0;
+  static constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                            1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  constexpr size_t kExactDigits = 15;  // 10^15 - 1 < 2^53
+  if (fraction.size() <= kExactDigits) {
+    uint64_t digits = 0;
+    for (char c : fraction) digits = digits * 10 + static_cast<uint64_t>(c - '0');
+    return static_cast<double>(digits) / kPowersOfTen[fraction.size()];
+  }
   double value = 0;
   absl::SimpleAtod(absl::StrCat("0.", fraction), &value);
   return value;

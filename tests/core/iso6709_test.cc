@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
 namespace herd {
 namespace {
 
@@ -29,6 +35,27 @@ TEST(ParseIso6709, Sexagesimal) {
               -(118 + 26 / 60.0 + 40.46 / 3600));
   ExpectPoint("+340408-1182640", 34 + 4 / 60.0 + 8 / 3600.0, -(118 + 26 / 60.0 + 40 / 3600.0));
   ExpectPoint("-9000+18000", -90, 180);
+}
+
+// Nodes compare the numbers a stamp carries with their own parse of its text bit for bit
+// (StampValidator), so the parse must give exactly what it always gave: the integer degrees plus
+// the double nearest to 0.<fraction>, for fractions of every length.
+TEST(ParseIso6709, FractionIsTheNearestDouble) {
+  std::mt19937_64 random(6709);
+  for (int i = 0; i < 20000; ++i) {
+    const size_t length = 1 + random() % 20;
+    std::string fraction;
+    for (size_t d = 0; d < length; ++d) fraction.push_back(static_cast<char>('0' + random() % 10));
+    const int degrees = static_cast<int>(random() % 90);
+    double nearest = 0;
+    ASSERT_TRUE(absl::SimpleAtod(absl::StrCat("0.", fraction), &nearest));
+    const std::string text =
+        absl::StrCat("-", degrees, ".", fraction, "+", degrees + 90, ".", fraction);
+    absl::StatusOr<GeoPoint> p = ParseIso6709(text);
+    ASSERT_TRUE(p.ok()) << text << ": " << p.status();
+    ASSERT_EQ(p->latitude, -(degrees + nearest)) << text;
+    ASSERT_EQ(p->longitude, degrees + 90 + nearest) << text;
+  }
 }
 
 TEST(ParseIso6709, RejectsBadForms) {
