@@ -90,6 +90,25 @@ size_t FormatTimestamp(absl::Time now, char (&out)[40]) {
   return prefix + 8;
 }
 
+bool IsPlain(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
+
+// Where the first byte at or after `from` that is not IsPlain is (line.size() if none). Sixteen
+// bytes per step: the scan was most of a line's cost, and lines are nearly always all plain.
+size_t NextToEscape(absl::string_view line, size_t from) {
+  using Bytes = unsigned char __attribute__((vector_size(16)));
+  size_t i = from;
+  for (; i + sizeof(Bytes) <= line.size(); i += sizeof(Bytes)) {
+    Bytes bytes;
+    std::memcpy(&bytes, line.data() + i, sizeof(bytes));
+    const auto needs_escape = (bytes < 0x20) | (bytes >= 0x7f) | (bytes == '\\');
+    uint64_t halves[2];
+    std::memcpy(halves, &needs_escape, sizeof(halves));
+    if ((halves[0] | halves[1]) != 0) break;
+  }
+  while (i < line.size() && IsPlain(static_cast<unsigned char>(line[i]))) ++i;
+  return i;
+}
+
 // Control characters, non-ASCII bytes and the backslash itself become \xHH, so one entry is
 // always one printable line whatever bytes a client sent.
 // Plain runs are copied whole: a line is written once per stamp on every node, and a byte at a
@@ -97,9 +116,8 @@ size_t FormatTimestamp(absl::Time now, char (&out)[40]) {
 void AppendEscaped(absl::string_view line, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   size_t run_start = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
+  for (size_t i = NextToEscape(line, 0); i < line.size(); i = NextToEscape(line, i + 1)) {
     const unsigned char c = static_cast<unsigned char>(line[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') continue;
     out->append(line.data() + run_start, i - run_start);
     const char escaped[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
     out->append(escaped, 4);
@@ -119,20 +137,21 @@ void AsyncLog::Write(absl::string_view line) {
 }
 
 void AsyncLog::WriteStamp(absl::string_view line) {
+  if (TakeStampLine()) Append(line);
+}
+
+bool AsyncLog::TakeStampLine() {
   switch (options_.stamp_lines) {
     case StampLines::kAll:
-      break;
+      return true;
     case StampLines::kNone:
-      return;
+      return false;
     case StampLines::kSampled:
-      if (stamp_lines_seen_.fetch_add(1, std::memory_order_relaxed) %
-              std::max<uint32_t>(options_.stamp_sample_every, 1) !=
-          0) {
-        return;
-      }
-      break;
+      return stamp_lines_seen_.fetch_add(1, std::memory_order_relaxed) %
+                 std::max<uint32_t>(options_.stamp_sample_every, 1) ==
+             0;
   }
-  Append(line);
+  return true;
 }
 
 bool AsyncLog::IsStampLine(absl::string_view line) const {
@@ -142,26 +161,78 @@ bool AsyncLog::IsStampLine(absl::string_view line) const {
   return false;
 }
 
+bool AsyncLog::IsStampLine(std::initializer_list<absl::string_view> pieces) const {
+  for (absl::string_view prefix : options_.stamp_line_prefixes) {
+    // Matches `prefix` against the front of the pieces' concatenation.
+    absl::string_view rest = prefix;
+    for (absl::string_view piece : pieces) {
+      const size_t n = std::min(piece.size(), rest.size());
+      if (piece.substr(0, n) != rest.substr(0, n)) break;
+      rest.remove_prefix(n);
+      if (rest.empty()) return true;
+    }
+  }
+  return false;
+}
+
+template <typename AppendFn>
+void AsyncLog::AppendPending(size_t bytes, uint64_t lines, AppendFn append) {
+  bool wake_writer;
+  {
+    herd::MutexLock lock(&mu_);
+    if (pending_.size() + bytes > options_.max_pending_bytes) {
+      dropped_ += lines;
+      return;
+    }
+    // The writer waits for HasWork, then (in its batch window) for HasUrgentWork: only the
+    // lines that make one of them true wake it.
+    const bool had_work = HasWork(), was_urgent = HasUrgentWork();
+    append(&pending_);
+    wake_writer = (!had_work && HasWork()) || (!was_urgent && HasUrgentWork());
+  }
+  if (wake_writer) work_.Signal();
+}
+
 void AsyncLog::Append(absl::string_view line) {
   char timestamp[40];
   const size_t timestamp_size = FormatTimestamp(absl::Now(), timestamp);
   // Straight into the shared buffer: no per-line allocation on the data path.
-  bool wake_writer;
-  {
-    herd::MutexLock lock(&mu_);
-    if (pending_.size() + timestamp_size + line.size() + 1 > options_.max_pending_bytes) {
-      ++dropped_;
-      return;
-    }
-    // The writer waits for HasWork, then (in its batch window) for HasUrgentWork: only the
-    // line that makes one of them true wakes it.
-    const bool had_work = HasWork(), was_urgent = HasUrgentWork();
-    pending_.append(timestamp, timestamp_size);
-    AppendEscaped(line, &pending_);
-    pending_.push_back('\n');
-    wake_writer = (!had_work && HasWork()) || (!was_urgent && HasUrgentWork());
+  AppendPending(timestamp_size + line.size() + 1, 1, [&](std::string* pending) {
+    pending->append(timestamp, timestamp_size);
+    AppendEscaped(line, pending);
+    pending->push_back('\n');
+  });
+}
+
+AsyncLog::Batch::Batch(AsyncLog* log) : log_(log) {}
+
+void AsyncLog::Batch::Add(std::initializer_list<absl::string_view> pieces) {
+  if (!log_->options_.stamp_line_prefixes.empty() && log_->IsStampLine(pieces)) {
+    AddStamp(pieces);
+    return;
   }
-  if (wake_writer) work_.Signal();
+  AppendLine(pieces);
+}
+
+void AsyncLog::Batch::AddStamp(std::initializer_list<absl::string_view> pieces) {
+  if (log_->TakeStampLine()) AppendLine(pieces);
+}
+
+void AsyncLog::Batch::AppendLine(std::initializer_list<absl::string_view> pieces) {
+  // The clock is read for the first line: a batch that gets none costs nothing.
+  if (timestamp_size_ == 0) timestamp_size_ = FormatTimestamp(absl::Now(), timestamp_);
+  lines_.append(timestamp_, timestamp_size_);
+  for (absl::string_view piece : pieces) AppendEscaped(piece, &lines_);
+  lines_.push_back('\n');
+  ++line_count_;
+}
+
+void AsyncLog::Batch::Commit() {
+  if (line_count_ == 0) return;
+  log_->AppendPending(lines_.size(), line_count_,
+                      [this](std::string* pending) { pending->append(lines_); });
+  lines_.clear();
+  line_count_ = 0;
 }
 
 void AsyncLog::Flush() {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -68,6 +69,36 @@ class AsyncLog {
   // Appends one per-stamp line, subject to Options::stamp_lines.
   void WriteStamp(absl::string_view line);
 
+  // Lines gathered by one caller and handed to the log at once: one clock reading, one lock and
+  // at most one wake-up of the writer for them all, and each line escaped straight from its
+  // pieces into the batch, with no string of its own. A node logs a line or two per stamp, and
+  // stamps come in batches. Every line carries the time of the batch's first line. If the
+  // writer is too far behind, the batch's lines are dropped and counted, as Write() drops one.
+  // Commit (or the destructor) hands the lines over; one thread at a time uses a batch.
+  class Batch {
+   public:
+    explicit Batch(AsyncLog* log);
+    ~Batch() { Commit(); }
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+    // The line Write(StrCat(pieces...)) would write (a per-stamp line by its prefix).
+    void Add(std::initializer_list<absl::string_view> pieces);
+    // The line WriteStamp(StrCat(pieces...)) would write.
+    void AddStamp(std::initializer_list<absl::string_view> pieces);
+    // Hands the lines added so far to the log.
+    void Commit();
+
+   private:
+    void AppendLine(std::initializer_list<absl::string_view> pieces);
+
+    AsyncLog* const log_;
+    char timestamp_[40];
+    size_t timestamp_size_ = 0;  // 0 until the first line
+    std::string lines_;
+    uint64_t line_count_ = 0;
+  };
+
   // Blocks until everything written so far is on disk (for tests and shutdown).
   void Flush();
   // Writer cycles that wrote lines so far (for tests of the batching).
@@ -85,7 +116,14 @@ class AsyncLog {
  private:
   AsyncLog(std::FILE* file, std::string path, const Options& options);
   void Append(absl::string_view line);
+  // Appends `bytes` of whole lines (`lines` of them) to pending_ through `append`, or drops them
+  // if that would pass max_pending_bytes; wakes the writer if they make its condition true.
+  template <typename AppendFn>
+  void AppendPending(size_t bytes, uint64_t lines, AppendFn append);
   bool IsStampLine(absl::string_view line) const;
+  bool IsStampLine(std::initializer_list<absl::string_view> pieces) const;
+  // Whether the next per-stamp line is written (Options::stamp_lines).
+  bool TakeStampLine();
   void WriterLoop();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !pending_.empty() || HasUrgentWork();

@@ -61,10 +61,16 @@ absl::Status MakeStampInto(absl::string_view client_id, absl::string_view locati
 }
 
 std::string FormatAtLine(const v1::LocationStamp& stamp) {
-  return absl::StrCat(
-      "AT ", stamp.origin(), " ",
-      FormatTimeDiff(FromProto(stamp.received_at()), FromProto(stamp.client_time())), " ",
-      stamp.client_id(), " ", stamp.location_text(), " ", stamp.client_time_text());
+  std::string line;
+  AppendAtLine(stamp, &line);
+  return line;
+}
+
+void AppendAtLine(const v1::LocationStamp& stamp, std::string* out) {
+  absl::StrAppend(out, "AT ", stamp.origin(), " ",
+                  FormatTimeDiff(FromProto(stamp.received_at()), FromProto(stamp.client_time())),
+                  " ", stamp.client_id(), " ", stamp.location_text(), " ",
+                  stamp.client_time_text());
 }
 
 int CompareStamps(const v1::LocationStamp& a, const v1::LocationStamp& b) {

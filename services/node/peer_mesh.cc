@@ -311,6 +311,7 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
   const uint64_t known = CoverBit(self_) | CoverBit(except_peer);
   const absl::Time now = absl::Now();
   std::string sent_to;
+  AsyncLog::Batch log_lines(log_);
   for (const Item& item : items) {
     const uint64_t covered = item.covered | known;
     // Only peers whose streams keep up count as covered; a stalled one may never deliver.
@@ -327,8 +328,9 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
       absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", target.peer);
     }
     // One line per stamp, however many peers it goes to.
-    if (!sent_to.empty()) log_->Write(absl::StrCat("send ", item.at_line, " to ", sent_to));
+    if (!sent_to.empty()) log_lines.Add({"send ", item.at_line, " to ", sent_to});
   }
+  log_lines.Commit();
   // A batch from this node's own clients may wait for the next ones (FloodConfig.client_hold_us);
   // what peers send is passed on at once.
   const absl::Duration hold =

@@ -67,6 +67,47 @@ TEST(AsyncLog, EscapesEveryUnprintableByteWherever) {
   EXPECT_EQ(lines[3], "");
 }
 
+// The escape scan goes sixteen bytes at a time and then byte by byte: each byte that needs
+// escaping (and its plain neighbours at the edges of the ranges) in every position of lines
+// shorter than, as long as and longer than a step or two, against an escape a byte at a time.
+TEST(AsyncLog, EscapesAtEveryPositionOfLongerLines) {
+  auto reference = [](const std::string& line) {
+    std::string out;
+    for (unsigned char c : line) {
+      if (c >= 0x20 && c < 0x7f && c != '\\') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> lines;
+  for (size_t length : {1, 15, 16, 17, 31, 32, 33, 47, 50}) {
+    for (size_t at = 0; at < length; ++at) {
+      for (int c : {0x00, 0x09, 0x1f, 0x20, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xc3, 0xff}) {
+        std::string line(length, 'q');
+        line[at] = static_cast<char>(c);
+        line[length - 1 - at] = static_cast<char>(c ^ 0x80);  // a second one elsewhere
+        lines.push_back(std::move(line));
+      }
+    }
+  }
+  testing::TempDir dir;
+  std::string path = dir.path() + "/escaped.log";
+  {
+    auto log = AsyncLog::Open(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (const std::string& line : lines) (*log)->Write(line);
+  }
+  std::vector<std::string> written = absl::StrSplit(testing::ReadFile(path), '\n');
+  ASSERT_EQ(written.size(), lines.size() + 1);
+  const size_t stamp = std::string("2026-11-26T06:20:40.123456Z ").size();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(written[i].substr(stamp), reference(lines[i])) << i;
+  }
+}
+
 // Lines written within the batch window leave in one write; Flush and shutdown do not wait the
 // window out (a ten-minute window would time the test out).
 TEST(AsyncLog, GathersLinesForTheBatchWindow) {
@@ -117,6 +158,73 @@ TEST(AsyncLog, DropsInsteadOfGrowingWithoutBound) {
   (*log)->Write("also dropped");
   (*log)->Flush();
   EXPECT_NE(testing::ReadFile(path).find("dropped 1 lines"), std::string::npos);
+}
+
+// A batch writes the very lines Write would (pieces joined, escaped, one timestamp each), only
+// once committed, in the order added, and follows the per-stamp line rules.
+TEST(AsyncLog, BatchWritesWhatWriteWouldAtCommit) {
+  testing::TempDir dir;
+  const std::string batched_path = dir.path() + "/batched.log";
+  const std::string single_path = dir.path() + "/single.log";
+  AsyncLog::Options options;
+  options.stamp_lines = AsyncLog::StampLines::kNone;
+  options.stamp_line_prefixes = {"recv ", "send "};
+  auto batched = AsyncLog::Open(batched_path, options);
+  auto single = AsyncLog::Open(single_path, options);
+  ASSERT_TRUE(batched.ok() && single.ok());
+  const std::string odd(
+      "a\x00"
+      "b\\\n\xff",
+      6);
+  {
+    AsyncLog::Batch batch(batched->get());
+    batch.Add({"link ", odd, " up"});
+    batch.Add({"re", "cv AT x"});  // a per-stamp line by its prefix, across pieces: not written
+    batch.Add({"re", "port AT y"});
+    batch.AddStamp({"link AT z"});  // per-stamp because it says so: not written
+    batch.Add({});
+    (*batched)->Flush();
+    EXPECT_EQ(testing::ReadFile(batched_path), "");
+  }
+  (*single)->Write(absl::StrCat("link ", odd, " up"));
+  (*single)->Write("recv AT x");
+  (*single)->Write("report AT y");
+  (*single)->WriteStamp("link AT z");
+  (*single)->Write("");
+  (*batched)->Flush();
+  (*single)->Flush();
+  const size_t stamp = std::string("2026-11-26T06:20:40.123456Z ").size();
+  std::vector<std::string> got = absl::StrSplit(testing::ReadFile(batched_path), '\n');
+  std::vector<std::string> want = absl::StrSplit(testing::ReadFile(single_path), '\n');
+  ASSERT_EQ(got.size(), 4u);
+  ASSERT_EQ(want.size(), 4u);
+  for (size_t i = 0; i + 1 < got.size(); ++i) {
+    EXPECT_EQ(got[i].substr(0, stamp - 1), got[0].substr(0, stamp - 1));  // the batch's time
+    EXPECT_EQ(got[i].substr(stamp), want[i].substr(stamp)) << i;
+  }
+  EXPECT_EQ(got[0].substr(stamp), "link a\\x00b\\x5c\\x0a\\xff up");
+}
+
+// A batch that does not fit the pending limit is dropped whole and counted line by line.
+TEST(AsyncLog, BatchOverTheLimitIsDroppedAndCounted) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/small.log";
+  auto log = AsyncLog::Open(path, /*max_pending_bytes=*/256);
+  ASSERT_TRUE(log.ok());
+  {
+    AsyncLog::Batch batch(log->get());
+    for (int i = 0; i < 10; ++i) batch.Add({"line ", std::to_string(i)});
+  }
+  (*log)->Flush();
+  {
+    AsyncLog::Batch batch(log->get());
+    batch.Add({"fits"});
+  }
+  (*log)->Flush();
+  const std::string text = testing::ReadFile(path);
+  EXPECT_EQ(text.find("line "), std::string::npos) << text;
+  EXPECT_NE(text.find("dropped 10 lines"), std::string::npos) << text;
+  EXPECT_NE(text.find("fits"), std::string::npos) << text;
 }
 
 TEST(AsyncLog, UnwritablePathIsAnError) {
