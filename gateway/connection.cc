@@ -30,9 +30,11 @@ void Connection::Start() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->MaybeRead(); });
 }
 
-void Connection::LogLine(absl::string_view direction, absl::string_view bytes) {
+void Connection::LogLine(AsyncLog::Batch* lines, absl::string_view direction,
+                         absl::string_view bytes) {
   // One line per text line: sampled or left out by the config's log.stampLines.
-  log_->WriteStamp(absl::StrCat("conn ", id_, " ", direction, " ", bytes));
+  const absl::AlphaNum id(id_);
+  lines->AddStamp({"conn ", id.Piece(), " ", direction, " ", bytes});
 }
 
 void Connection::SetPaused(bool paused) {
@@ -76,7 +78,10 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
     Close(error.message());
     return;
   }
-  for (DecodedLine& line : lines) HandleLine(std::move(line));
+  {
+    AsyncLog::Batch log_lines(log_);  // the read's lines, logged together
+    for (DecodedLine& line : lines) HandleLine(std::move(line), &log_lines);
+  }
   Flush();
   MaybeRead();
 }
@@ -86,8 +91,8 @@ uint64_t Connection::AddSlot() {
   return first_seq_ + slots_.size() - 1;
 }
 
-void Connection::HandleLine(DecodedLine line) {
-  LogLine(line.too_long ? "recv-too-long" : "recv", line.text);
+void Connection::HandleLine(DecodedLine line, AsyncLog::Batch* log_lines) {
+  LogLine(log_lines, line.too_long ? "recv-too-long" : "recv", line.text);
   if (line.too_long) {
     if (metrics_ != nullptr) {
       metrics_->lines_over_limit->Increment();
@@ -209,9 +214,10 @@ void Connection::Complete(uint64_t seq, std::string reply) {
 void Connection::Flush() {
   if (closed_) return;
   bool moved = false;
+  AsyncLog::Batch log_lines(log_);
   while (!slots_.empty() && slots_.front().ready) {
     std::string& reply = slots_.front().reply;
-    LogLine("send", absl::string_view(reply).substr(0, reply.size() - 1));  // minus its "\n"
+    LogLine(&log_lines, "send", absl::string_view(reply).substr(0, reply.size() - 1));  // no "\n"
     pending_out_.append(reply);
     slots_.pop_front();
     ++first_seq_;

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <set>
 #include <string>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/command_parser.h"
@@ -67,7 +67,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Counts the change into / out of backpressure (call only with metrics_).
   void SetPaused(bool paused);
   void OnRead(const asio::error_code& error, size_t bytes);
-  void HandleLine(DecodedLine line);
+  void HandleLine(DecodedLine line, AsyncLog::Batch* log_lines);
   // Reserves the next reply slot and returns its sequence number.
   uint64_t AddSlot();
   // Fills a slot; Complete also writes whatever became ready at the head.
@@ -83,7 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void MaybeFinish();
   void Linger();
   void Close(absl::string_view why);
-  void LogLine(absl::string_view direction, absl::string_view bytes);
+  void LogLine(AsyncLog::Batch* lines, absl::string_view direction, absl::string_view bytes);
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer linger_timer_;
@@ -95,8 +95,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   LineDecoder decoder_;
 
   std::deque<Slot> slots_;
-  uint64_t first_seq_ = 0;                // sequence number of slots_.front()
-  std::set<uint64_t> reports_in_flight_;  // slots of IAMATs not yet answered
+  uint64_t first_seq_ = 0;  // sequence number of slots_.front()
+  // Slots of IAMATs not yet answered. A btree: sequence numbers arrive in order, so a node of it
+  // holds many and an insert seldom allocates (a std::set allocated a node per IAMAT).
+  absl::btree_set<uint64_t> reports_in_flight_;
   std::deque<PendingSearch> waiting_searches_;
   std::string pending_out_;  // completed replies not yet handed to a write
   std::string writing_;      // the buffer of the write in progress

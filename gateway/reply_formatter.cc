@@ -6,7 +6,10 @@
 namespace herd::gateway {
 
 std::string FormatIamatReply(const v1::LocationStamp& stamp) {
-  return absl::StrCat(FormatAtLine(stamp), "\n");
+  std::string reply;
+  AppendAtLine(stamp, &reply);  // one allocation for the reply, none for a line in between
+  reply.push_back('\n');
+  return reply;
 }
 
 std::string CollapseNewlines(absl::string_view json) {
