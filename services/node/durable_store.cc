@@ -170,7 +170,9 @@ absl::StatusOr<uint64_t> DurableStore::LoadInto(StampStore* store) {
 
 absl::Status DurableStore::Write(const std::vector<const v1::LocationStamp*>& stamps) {
   if (stamps.empty()) return absl::OkStatus();
-  rocksdb::WriteBatch batch;
+  // Room for the batch's records up front (a stamp's record is about 100 bytes): growing it
+  // copied the batch again and again.
+  rocksdb::WriteBatch batch(/*reserved_bytes=*/stamps.size() * 160);
   std::string key(kStampPrefix), value;
   for (const v1::LocationStamp* stamp : stamps) {
     key.resize(kStampPrefix.size());  // reused: no allocation per stamp
