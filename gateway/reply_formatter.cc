@@ -7,8 +7,7 @@ namespace herd::gateway {
 
 std::string FormatIamatReply(const v1::LocationStamp& stamp) {
   std::string reply;
-  AppendAtLine(stamp, &reply);  // one allocation for the reply, none for a line in between
-  reply.push_back('\n');
+  AppendAtLine(stamp, &reply, "\n");  // one allocation, where a line and then a reply took two
   return reply;
 }
 

@@ -66,11 +66,11 @@ std::string FormatAtLine(const v1::LocationStamp& stamp) {
   return line;
 }
 
-void AppendAtLine(const v1::LocationStamp& stamp, std::string* out) {
+void AppendAtLine(const v1::LocationStamp& stamp, std::string* out, absl::string_view end) {
   absl::StrAppend(out, "AT ", stamp.origin(), " ",
                   FormatTimeDiff(FromProto(stamp.received_at()), FromProto(stamp.client_time())),
-                  " ", stamp.client_id(), " ", stamp.location_text(), " ",
-                  stamp.client_time_text());
+                  " ", stamp.client_id(), " ", stamp.location_text(), " ", stamp.client_time_text(),
+                  end);
 }
 
 int CompareStamps(const v1::LocationStamp& a, const v1::LocationStamp& b) {

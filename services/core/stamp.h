@@ -30,8 +30,9 @@ absl::Status MakeStampInto(absl::string_view client_id, absl::string_view locati
 
 // "AT <origin> <diff> <client> <location> <time>" without a line terminator.
 std::string FormatAtLine(const v1::LocationStamp& stamp);
-// The same line appended to `out` (a buffer reused for many lines allocates once).
-void AppendAtLine(const v1::LocationStamp& stamp, std::string* out);
+// The same line appended to `out`, followed by `end` (a buffer reused for many lines only grows
+// now and then; a fresh one takes the line and its terminator in one allocation).
+void AppendAtLine(const v1::LocationStamp& stamp, std::string* out, absl::string_view end = "");
 
 // The herd's total order on stamps of one client (last writer wins): client time, then origin
 // name, then the origin's receive time, then the texts. Every node picks the same winner
