@@ -129,7 +129,7 @@ void AppendEscaped(absl::string_view line, std::string* out) {
 }  // namespace
 
 void AsyncLog::Write(absl::string_view line) {
-  if (!options_.stamp_line_prefixes.empty() && IsStampLine(line)) {
+  if (!options_.stamp_line_prefixes.empty() && IsStampLine({line})) {
     WriteStamp(line);
     return;
   }
@@ -154,23 +154,17 @@ bool AsyncLog::TakeStampLine() {
   return true;
 }
 
-bool AsyncLog::IsStampLine(absl::string_view line) const {
-  for (const std::string& prefix : options_.stamp_line_prefixes) {
-    if (line.size() >= prefix.size() && line.compare(0, prefix.size(), prefix) == 0) return true;
-  }
-  return false;
-}
-
 bool AsyncLog::IsStampLine(std::initializer_list<absl::string_view> pieces) const {
   for (absl::string_view prefix : options_.stamp_line_prefixes) {
     // Matches `prefix` against the front of the pieces' concatenation.
     absl::string_view rest = prefix;
     for (absl::string_view piece : pieces) {
+      if (rest.empty()) break;
       const size_t n = std::min(piece.size(), rest.size());
       if (piece.substr(0, n) != rest.substr(0, n)) break;
       rest.remove_prefix(n);
-      if (rest.empty()) return true;
     }
+    if (rest.empty()) return true;
   }
   return false;
 }

@@ -120,7 +120,7 @@ class AsyncLog {
   // if that would pass max_pending_bytes; wakes the writer if they make its condition true.
   template <typename AppendFn>
   void AppendPending(size_t bytes, uint64_t lines, AppendFn append);
-  bool IsStampLine(absl::string_view line) const;
+  // Whether the line made of `pieces` starts with one of Options::stamp_line_prefixes.
   bool IsStampLine(std::initializer_list<absl::string_view> pieces) const;
   // Whether the next per-stamp line is written (Options::stamp_lines).
   bool TakeStampLine();

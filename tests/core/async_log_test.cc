@@ -182,6 +182,8 @@ TEST(AsyncLog, BatchWritesWhatWriteWouldAtCommit) {
     batch.Add({"re", "cv AT x"});  // a per-stamp line by its prefix, across pieces: not written
     batch.Add({"re", "port AT y"});
     batch.AddStamp({"link AT z"});  // per-stamp because it says so: not written
+    batch.Add({"sen", "d", " AT w"});  // the prefix over three pieces: not written
+    batch.Add({"se", "nt out"});       // starts like a prefix, then differs: written
     batch.Add({});
     (*batched)->Flush();
     EXPECT_EQ(testing::ReadFile(batched_path), "");
@@ -190,14 +192,16 @@ TEST(AsyncLog, BatchWritesWhatWriteWouldAtCommit) {
   (*single)->Write("recv AT x");
   (*single)->Write("report AT y");
   (*single)->WriteStamp("link AT z");
+  (*single)->Write("send AT w");
+  (*single)->Write("sent out");
   (*single)->Write("");
   (*batched)->Flush();
   (*single)->Flush();
   const size_t stamp = std::string("2026-11-26T06:20:40.123456Z ").size();
   std::vector<std::string> got = absl::StrSplit(testing::ReadFile(batched_path), '\n');
   std::vector<std::string> want = absl::StrSplit(testing::ReadFile(single_path), '\n');
-  ASSERT_EQ(got.size(), 4u);
-  ASSERT_EQ(want.size(), 4u);
+  ASSERT_EQ(got.size(), 5u);
+  ASSERT_EQ(want.size(), 5u);
   for (size_t i = 0; i + 1 < got.size(); ++i) {
     EXPECT_EQ(got[i].substr(0, stamp - 1), got[0].substr(0, stamp - 1));  // the batch's time
     EXPECT_EQ(got[i].substr(stamp), want[i].substr(stamp)) << i;
