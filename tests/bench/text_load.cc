@@ -48,6 +48,11 @@ int ConnectTcp(const std::string& host_port) {
   return fd;
 }
 
+absl::Time PacedDue(absl::Time start, uint64_t made, int index, int connections, double rate) {
+  const double slot = static_cast<double>(made) * connections + index;
+  return start + absl::Seconds(slot / rate);
+}
+
 namespace {
 
 // A connection with no reply for this long while requests are in flight counts as broken.
@@ -178,9 +183,7 @@ class LoadLoop {
       return false;
     }
     if (load_.rate > 0) {
-      // This connection's share of the rate: its request n is due at n * connections / rate.
-      const absl::Time due =
-          start_ + absl::Seconds(static_cast<double>(conn.made) * load_.connections / load_.rate);
+      const absl::Time due = PacedDue(start_, conn.made, conn.index, load_.connections, load_.rate);
       if (due >= load_.deadline) {
         conn.sending = false;
         return false;

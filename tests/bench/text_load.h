@@ -43,6 +43,12 @@ struct PhaseResult {
   double seconds = 0;
 };
 
+// When request `made` of connection `index` (both from 0) is due under a paced load of `rate`
+// requests per second over `connections` connections: requests are spaced 1/rate apart across
+// all connections, each connection taking every connections-th slot, so the herd sees a steady
+// stream rather than every connection firing at the same instant.
+absl::Time PacedDue(absl::Time start, uint64_t made, int index, int connections, double rate);
+
 // A blocking TCP connection to "a.b.c.d:port" with TCP_NODELAY, or -1.
 int ConnectTcp(const std::string& host_port);
 
