@@ -133,6 +133,21 @@ TEST_F(HerdBenchTest, WhatsatCountsWholeRepliesAndTheirPlaces) {
       << run.output;
 }
 
+// Every search is centred on a bench client's own point, so each answer holds that client at
+// least, and never more than the 20 asked for.
+TEST_F(HerdBenchTest, ClientSearchesKeepTheirCallsInFlightAndCountHits) {
+  BenchRun run = Run({"--mode", "clients", "--clients", "40", "--seconds", "0.5", "--connections",
+                      "3", "--markers", "0"});
+  ASSERT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_EQ(run.result["mode"], "clients");
+  EXPECT_GT(run.Number("ok"), 3) << run.output;
+  EXPECT_EQ(run.result["other"], "0") << run.output;
+  EXPECT_GE(run.Number("places_per_reply"), 1) << run.output;
+  EXPECT_LE(run.Number("places_per_reply"), 20) << run.output;
+  EXPECT_NE(run.output.find("(gRPC, 3 calls in flight from one thread)"), std::string::npos)
+      << run.output;
+}
+
 TEST_F(HerdBenchTest, WhatsatOfFreshConnections) {
   BenchRun run = Run({"--mode", "whatsat", "--fresh", "--clients", "10", "--seconds", "0.3",
                       "--connections", "2", "--markers", "0"});
