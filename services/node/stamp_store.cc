@@ -95,6 +95,14 @@ void StampStore::UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_
 }
 
 StampStore::MergeResult StampStore::Merge(const v1::LocationStamp& stamp) {
+  const MergeResult result = MergeInShard(stamp);
+  if (result == MergeResult::kStored) {
+    for (StampObserver* observer : observers_) observer->AfterStored();
+  }
+  return result;
+}
+
+StampStore::MergeResult StampStore::MergeInShard(const v1::LocationStamp& stamp) {
   const uint64_t key_hash = KeyHash(stamp.client_id());
   const uint32_t leaf = LeafOf(key_hash);
   Shard& shard = ShardOf(leaf);

@@ -125,6 +125,8 @@ class StampStore {
   };
   Shard& ShardOf(uint32_t leaf) const { return shards_[leaf / kLeavesPerShard]; }
   static size_t TreeOffset(int level);
+  // Merge's work under the client's shard lock; Merge then calls the observers' AfterStored.
+  MergeResult MergeInShard(const v1::LocationStamp& stamp);
   // Applies a change of one leaf (digest XOR `digest_delta`, count + `count_delta`) to every
   // tree node above it. Lock-free: inner tree nodes are atomics, and XOR and + commute.
   void UpdateTree(uint32_t leaf, uint64_t digest_delta, int64_t count_delta);

@@ -62,18 +62,7 @@ void EraseFrom(std::vector<WatchStream*>& streams, WatchStream* stream) {
 
 }  // namespace
 
-WatchHub::WatchHub(Options options) : options_(options) {
-  delivery_ = std::thread([this] { DeliveryLoop(); });
-}
-
-WatchHub::~WatchHub() {
-  {
-    absl::MutexLock lock(&kick_mu_);
-    stopping_ = true;
-  }
-  delivery_.join();
-  for (WatchStream* stream : kicks_) stream->Unref();
-}
+WatchHub::WatchHub(Options options) : options_(options) {}
 
 grpc::ServerWriteReactor<v1::WatchEvent>* WatchHub::Open(const v1::WatchRequest& request) {
   absl::StatusOr<std::optional<ClientArea>> area = AreaOf(request);
@@ -171,30 +160,24 @@ void WatchHub::OnStored(const StoredStamp* previous, const v1::LocationStamp& st
   }
 }
 
+namespace {
+// The streams this thread's OnStored kicked (each holding a reference), for its AfterStored.
+thread_local std::vector<WatchStream*> kicked_here;
+}  // namespace
+
 void WatchHub::Kick(WatchStream* stream) {
   stream->Ref();
-  absl::MutexLock lock(&kick_mu_);
-  kicks_.push_back(stream);
+  kicked_here.push_back(stream);
 }
 
-void WatchHub::DeliveryLoop() {
-  std::vector<WatchStream*> batch;
-  for (;;) {
-    {
-      absl::MutexLock lock(&kick_mu_);
-      kick_mu_.Await(absl::Condition(
-          +[](WatchHub* hub) ABSL_EXCLUSIVE_LOCKS_REQUIRED(hub->kick_mu_) {
-            return hub->stopping_ || !hub->kicks_.empty();
-          },
-          this));
-      if (stopping_) return;
-      batch.swap(kicks_);
-    }
-    for (WatchStream* stream : batch) {
-      stream->Deliver();
-      stream->Unref();
-    }
-    batch.clear();
+void WatchHub::AfterStored() {
+  if (kicked_here.empty()) return;
+  // Taken first: a write that starts here must not see this thread's list change under it.
+  std::vector<WatchStream*> kicked;
+  kicked.swap(kicked_here);
+  for (WatchStream* stream : kicked) {
+    stream->Deliver();
+    stream->Unref();
   }
 }
 

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -20,13 +19,14 @@ namespace herd {
 
 // The node's live watches (LocationService.Watch). As an observer of the store it matches every
 // stored stamp against the watches and queues ENTER / MOVE / EXIT events on the streams that
-// match, in store order; its delivery thread starts the writes, so the store path never calls
-// into gRPC. With no watch open a stored stamp costs one atomic load. Area watches are found
+// match, in store order. A stream that was idle is kicked: the thread that stored the stamp
+// starts its write in AfterStored, once the store's lock is released, so the store's lock is
+// never held across a call into gRPC and no other thread has to be woken on a watched stamp's
+// way out. With no watch open a stored stamp costs one atomic load. Area watches are found
 // through their S2 covering cells (a hash lookup per covering level of the stamp's old and new
 // positions), client watches by client id, so many watches stay cheap.
 //
-// Lock order: store shard lock -> mu_ (shared while matching) -> WatchStream::mu_ or kick_mu_
-// (leaves, one at a time).
+// Lock order: store shard lock -> mu_ (shared while matching) -> WatchStream::mu_ (a leaf).
 class WatchHub : public StampObserver {
  public:
   struct Options {
@@ -36,7 +36,7 @@ class WatchHub : public StampObserver {
   static constexpr int kMaxWatchedClients = 1000;
 
   explicit WatchHub(Options options);
-  ~WatchHub() override;  // after the server stopped: stops the delivery thread
+  ~WatchHub() override = default;  // after the server stopped
 
   // The reactor of a Watch call (one that finishes at once with the reason when the request is
   // invalid or the node serves max_watchers watches already).
@@ -44,6 +44,8 @@ class WatchHub : public StampObserver {
 
   void OnStored(const StoredStamp* previous, const v1::LocationStamp& stored,
                 uint64_t key_hash) override;
+  // Starts the writes of the streams this thread's OnStored kicked.
+  void AfterStored() override;
 
   size_t watchers() const { return open_.load(std::memory_order_relaxed); }
 
@@ -53,8 +55,8 @@ class WatchHub : public StampObserver {
   static constexpr int kMinLevel = 4, kMaxLevel = 16, kLevelMod = 2, kCoveringCells = 8;
 
   void Remove(WatchStream* stream);
-  void Kick(WatchStream* stream);  // takes a reference
-  void DeliveryLoop();
+  // Leaves `stream` to this thread's AfterStored, with a reference.
+  static void Kick(WatchStream* stream);
   void Match(double latitude, double longitude, std::vector<WatchStream*>* out) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
@@ -65,11 +67,6 @@ class WatchHub : public StampObserver {
   size_t registered_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, std::vector<WatchStream*>> by_client_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::vector<WatchStream*>> by_cell_ ABSL_GUARDED_BY(mu_);
-
-  absl::Mutex kick_mu_;
-  std::vector<WatchStream*> kicks_ ABSL_GUARDED_BY(kick_mu_);  // each holds a reference
-  bool stopping_ ABSL_GUARDED_BY(kick_mu_) = false;
-  std::thread delivery_;
 };
 
 }  // namespace herd

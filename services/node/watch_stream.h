@@ -19,8 +19,8 @@ namespace herd {
 class WatchHub;
 
 // One Watch call: what it watches and its outbound queue, written with one write in flight.
-// The hub pushes events (from the store path) and kicks the stream from its delivery thread,
-// which starts writes; OnWriteDone starts the next. A queue that would pass its limit is
+// The hub pushes events (from the store path) and kicks the stream once the store's lock is
+// released, which starts writes; OnWriteDone starts the next. A queue that would pass its limit is
 // dropped and the stream finished with RESOURCE_EXHAUSTED.
 //
 // Reference counted: gRPC holds one reference until OnDone, the hub one per pending kick.
