@@ -13,8 +13,8 @@ uint64_t CellOf(const Stamp& stamp) {
   return S2CellId(places::PointFromDegrees(stamp.latitude(), stamp.longitude())).id();
 }
 
-// Cells of a search's covering: more cells fit the area closer (fewer candidates to read) but
-// cost a btree seek each.
+// Cells of a box search's covering: more cells fit the area closer (fewer candidates to read)
+// but cost a btree seek each.
 constexpr int kSearchCoveringCells = 12;
 
 bool Nearer(const ClientIndex::Hit& a, const ClientIndex::Hit& b) {
@@ -63,7 +63,7 @@ std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
 
   // 1. Candidates: every entry in a cell of the covering (a superset of the area).
   std::vector<uint64_t> candidates;
-  for (const S2CellId& cell : query.area->Covering(kSearchCoveringCells)) {
+  for (const S2CellId& cell : query.area->SearchCovering(kSearchCoveringCells)) {
     const uint64_t lo = cell.range_min().id(), hi = cell.range_max().id();
     for (int s = ShardOf(lo); s <= ShardOf(hi); ++s) {
       const Shard& shard = shards_[s];
@@ -83,13 +83,13 @@ std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
   for (uint64_t key_hash : candidates) {
     store_->ForEachInLeaf(StampStore::LeafOf(key_hash), [&](const StoredStamp& stamp) {
       if (stamp.key_hash() != key_hash) return;
-      if (!query.area->Contains(stamp.latitude(), stamp.longitude())) return;
+      const S2Point point = places::PointFromDegrees(stamp.latitude(), stamp.longitude());
+      if (!query.area->Contains(stamp.latitude(), stamp.longitude(), point)) return;
       if (query.has_min_received && stamp.received_at().seconds < query.min_received_seconds) {
         return;
       }
       if (!query.exclude_client_id.empty() && stamp.client_id() == query.exclude_client_id) return;
-      const double distance = places::DistanceMeters(
-          center, places::PointFromDegrees(stamp.latitude(), stamp.longitude()));
+      const double distance = places::DistanceMeters(center, point);
       if (hits.size() == query.max_results) {
         const Hit& worst = hits.front();
         if (distance > worst.distance_m ||

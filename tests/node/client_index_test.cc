@@ -11,6 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "s2/s2cell_union.h"
+#include "s2/s2edge_distances.h"
+#include "s2/s2latlng.h"
 #include "services/node/client_area.h"
 #include "services/node/clients_options.h"
 #include "services/places/geo_math.h"
@@ -294,6 +297,50 @@ TEST(ClientIndex, StaysExactUnderConcurrentMergesAndSearches) {
       return h.stamp.client_id() == s.client_id();
     })) << s.client_id();
   }
+}
+
+// A search reads only the clients in its covering's cells, so every point the exact test takes
+// in must lie in one of them: points spread over each circle, a quarter of them a hair inside
+// its edge, around the poles and the antimeridian too.
+TEST(ClientArea, ASearchCoveringHoldsEveryPointOfItsCircle) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0, 1);
+  auto random_point = [&] {
+    return places::PointFromDegrees(std::asin(2 * unit(rng) - 1) * 180 / M_PI,
+                                    360 * unit(rng) - 180);
+  };
+  std::vector<std::pair<double, double>> centers = {{90, 0},        {-90, 0},   {0, 180},
+                                                    {0, -180},      {89.9, 10}, {-45, 179.99},
+                                                    {34.2, -118.2}, {0, 0},     {45, 45}};
+  for (int i = 0; i < 20; ++i) {
+    centers.push_back({std::asin(2 * unit(rng) - 1) * 180 / M_PI, 360 * unit(rng) - 180});
+  }
+  int checked = 0;
+  for (const auto& [lat, lng] : centers) {
+    for (double radius_km : {0.01, 0.5, 50.0, 300.0, 1000.0}) {
+      absl::StatusOr<ClientArea> area = ClientArea::Circle(lat, lng, radius_km, "circle");
+      ASSERT_TRUE(area.ok()) << area.status();
+      const S2CellUnion covering(area->SearchCovering(12));
+      const S2Point center = places::PointFromDegrees(lat, lng);
+      for (int k = 0; k < 200; ++k) {
+        const S2Point toward = random_point();
+        const double angle = S1Angle(center, toward).radians();
+        if (angle < 1e-6 || angle > M_PI - 1e-6) continue;
+        const double fraction = k % 4 == 0 ? 1 - 1e-9 : std::sqrt(unit(rng));
+        const S2Point p = S2::GetPointOnLine(
+            center, toward,
+            S1Angle::Radians(radius_km * 1000 * fraction / places::kEarthRadiusMeters));
+        const S2LatLng at(p);
+        const double plat = at.lat().degrees(), plng = at.lng().degrees();
+        if (!area->Contains(plat, plng)) continue;
+        ++checked;
+        ASSERT_TRUE(covering.Contains(S2CellId(places::PointFromDegrees(plat, plng))))
+            << "circle " << lat << "," << lng << " r=" << radius_km << " km misses " << plat << ","
+            << plng;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20000);
 }
 
 TEST(ClientArea, RefusesBadAreasNamingTheField) {
