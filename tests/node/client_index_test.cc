@@ -305,16 +305,14 @@ TEST(ClientIndex, StaysExactUnderConcurrentMergesAndSearches) {
 TEST(ClientArea, ASearchCoveringHoldsEveryPointOfItsCircle) {
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> unit(0, 1);
-  auto random_point = [&] {
-    return places::PointFromDegrees(std::asin(2 * unit(rng) - 1) * 180 / M_PI,
-                                    360 * unit(rng) - 180);
+  // Uniform on the sphere.
+  auto random_lat_lng = [&] {
+    return std::make_pair(std::asin(2 * unit(rng) - 1) * 180 / M_PI, 360 * unit(rng) - 180);
   };
   std::vector<std::pair<double, double>> centers = {{90, 0},        {-90, 0},   {0, 180},
                                                     {0, -180},      {89.9, 10}, {-45, 179.99},
                                                     {34.2, -118.2}, {0, 0},     {45, 45}};
-  for (int i = 0; i < 20; ++i) {
-    centers.push_back({std::asin(2 * unit(rng) - 1) * 180 / M_PI, 360 * unit(rng) - 180});
-  }
+  for (int i = 0; i < 20; ++i) centers.push_back(random_lat_lng());
   int checked = 0;
   for (const auto& [lat, lng] : centers) {
     for (double radius_km : {0.01, 0.5, 50.0, 300.0, 1000.0}) {
@@ -323,7 +321,8 @@ TEST(ClientArea, ASearchCoveringHoldsEveryPointOfItsCircle) {
       const S2CellUnion covering(area->SearchCovering(12));
       const S2Point center = places::PointFromDegrees(lat, lng);
       for (int k = 0; k < 200; ++k) {
-        const S2Point toward = random_point();
+        const auto [toward_lat, toward_lng] = random_lat_lng();
+        const S2Point toward = places::PointFromDegrees(toward_lat, toward_lng);
         const double angle = S1Angle(center, toward).radians();
         if (angle < 1e-6 || angle > M_PI - 1e-6) continue;
         const double fraction = k % 4 == 0 ? 1 - 1e-9 : std::sqrt(unit(rng));
