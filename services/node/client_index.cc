@@ -80,9 +80,20 @@ std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
   // 2. The exact test on each candidate's stamp as stored now, keeping the nearest
   // `max_results` in a max-heap (a stamp is copied only when it enters the heap).
   const S2Point center = places::PointFromDegrees(query.center_latitude, query.center_longitude);
-  for (uint64_t key_hash : candidates) {
-    store_->ForEachInLeaf(StampStore::LeafOf(key_hash), [&](const StoredStamp& stamp) {
-      if (stamp.key_hash() != key_hash) return;
+  // Candidates sorted by key hash come grouped by leaf: each leaf is read once, and each of its
+  // records is a candidate if the low half of its key hash is one of the leaf's candidates' (the
+  // leaf is the top of the hash). A record that matches by chance is only tested as well: the
+  // test on the stamp itself decides.
+  for (auto first = candidates.begin(); first != candidates.end();) {
+    const uint32_t leaf = StampStore::LeafOf(*first);
+    auto last = first;
+    while (last != candidates.end() && StampStore::LeafOf(*last) == leaf) ++last;
+    store_->ForEachInLeaf(leaf, [&](const StoredStamp& stamp) {
+      if (std::none_of(first, last, [&](uint64_t key_hash) {
+            return static_cast<uint32_t>(key_hash) == stamp.key_hash_low();
+          })) {
+        return;
+      }
       const S2Point point = places::PointFromDegrees(stamp.latitude(), stamp.longitude());
       if (!query.area->Contains(stamp.latitude(), stamp.longitude(), point)) return;
       if (query.has_min_received && stamp.received_at().seconds < query.min_received_seconds) {
@@ -102,6 +113,7 @@ std::vector<ClientIndex::Hit> ClientIndex::Search(const Query& query) const {
       hits.push_back({stamp.ToProto(), distance});
       std::push_heap(hits.begin(), hits.end(), Nearer);
     });
+    first = last;
   }
   std::sort_heap(hits.begin(), hits.end(), Nearer);
   return hits;

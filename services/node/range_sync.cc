@@ -211,8 +211,9 @@ bool RangeSync::Pump(SyncOutput* out) {
     }
     case Task::Kind::kStampsNotIn:
       store_->ForEachInLeaf(task.leaf, [&](const StoredStamp& record) {
-        if (std::binary_search(task.peer_entries.begin(), task.peer_entries.end(),
-                               std::make_pair(record.key_hash(), record.stamp_hash()))) {
+        if (std::binary_search(
+                task.peer_entries.begin(), task.peer_entries.end(),
+                std::make_pair(StampStore::KeyHash(record.client_id()), record.stamp_hash()))) {
           return;
         }
         record.ToProto(&stamp);
@@ -224,7 +225,7 @@ bool RangeSync::Pump(SyncOutput* out) {
     case Task::Kind::kWantedStamps:
       store_->ForEachInLeaf(task.leaf, [&](const StoredStamp& record) {
         if (!std::binary_search(task.wanted_keys.begin(), task.wanted_keys.end(),
-                                record.key_hash())) {
+                                StampStore::KeyHash(record.client_id()))) {
           return;
         }
         record.ToProto(&stamp);

@@ -122,7 +122,9 @@ StampStore::MergeResult StampStore::MergeInShard(const v1::LocationStamp& stamp)
   if (previous != nullptr) delta ^= previous->stamp_hash();
   for (StampObserver* observer : observers_) observer->OnStored(previous, stamp, key_hash);
   if (previous == nullptr) {
-    bucket.stamps.insert(Slot{StoredStamp::Make(stamp, key_hash, new_hash)});
+    // Placed by the key's hash, already known, rather than by hashing the new record's id.
+    bucket.stamps.lazy_emplace(
+        key, [&](const auto& construct) { construct(Slot{StoredStamp::Make(stamp, key_hash, new_hash)}); });
   } else if (!it->record->TryOverwrite(stamp, new_hash)) {
     it->record = StoredStamp::Make(stamp, key_hash, new_hash);
   }
@@ -170,7 +172,7 @@ std::vector<std::pair<uint64_t, uint64_t>> StampStore::LeafSummary(uint32_t leaf
   const Bucket& bucket = shard.buckets[leaf % kLeavesPerShard];
   summary.reserve(bucket.stamps.size());
   for (const Slot& slot : bucket.stamps) {
-    summary.emplace_back(slot.record->key_hash(), slot.record->stamp_hash());
+    summary.emplace_back(KeyHash(slot.record->client_id()), slot.record->stamp_hash());
   }
   return summary;
 }

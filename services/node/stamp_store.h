@@ -81,8 +81,8 @@ class StampStore {
   }
 
  private:
-  // A client's record. The set never rehashes by the record's contents other than its key
-  // hash and id, which a replacement keeps, so the pointer may be swapped in place.
+  // A client's record. The set hashes and compares a record only by its client id, which a
+  // replacement keeps, so the pointer may be swapped in place.
   struct Slot {
     mutable StoredStamp::Ptr record;
   };
@@ -93,7 +93,8 @@ class StampStore {
   };
   struct SlotHash {
     using is_transparent = void;
-    size_t operator()(const Slot& slot) const { return slot.record->key_hash(); }
+    // Only when the set grows (a lookup or an insert hashes a ClientKey).
+    size_t operator()(const Slot& slot) const { return KeyHash(slot.record->client_id()); }
     size_t operator()(const ClientKey& key) const { return key.hash; }
   };
   struct SlotEq {

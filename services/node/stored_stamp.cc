@@ -1,39 +1,11 @@
 #include "services/node/stored_stamp.h"
 
+#include <cstddef>
 #include <cstring>
 #include <new>
 
 namespace herd {
 namespace {
-
-size_t VarintSize(size_t n) {
-  size_t size = 1;
-  while (n >= 0x80) {
-    n >>= 7;
-    ++size;
-  }
-  return size;
-}
-
-unsigned char* PutVarint(size_t n, unsigned char* out) {
-  while (n >= 0x80) {
-    *out++ = static_cast<unsigned char>(n | 0x80);
-    n >>= 7;
-  }
-  *out++ = static_cast<unsigned char>(n);
-  return out;
-}
-
-const unsigned char* GetVarint(const unsigned char* in, size_t* n) {
-  size_t value = 0;
-  int shift = 0;
-  while (*in & 0x80) {
-    value |= static_cast<size_t>(*in++ & 0x7f) << shift;
-    shift += 7;
-  }
-  *n = value | (static_cast<size_t>(*in++) << shift);
-  return in;
-}
 
 template <typename T>
 int Compare(const T& a, const T& b) {
@@ -47,6 +19,8 @@ int CompareText(absl::string_view a, absl::string_view b) {
 
 }  // namespace
 
+const size_t StoredStamp::kFixedBytes = offsetof(StoredStamp, received_nanos_) + sizeof(uint32_t);
+
 void StoredStamp::Free::operator()(StoredStamp* stamp) const {
   stamp->~StoredStamp();
   ::operator delete(static_cast<void*>(stamp));
@@ -54,12 +28,17 @@ void StoredStamp::Free::operator()(StoredStamp* stamp) const {
 
 namespace {
 
-// The bytes of the record of `stamp`: the fixed fields, then each text after its length.
+// The fields' forms in a record, in order: client id, location, client time, origin.
+constexpr TextForm kForms[] = {TextForm::kRaw, TextForm::kNumeral, TextForm::kNumeral,
+                               TextForm::kName};
+
+// The bytes of the record of `stamp`: the fixed fields, then each text encoded.
 size_t RecordBytes(const v1::LocationStamp& stamp) {
-  size_t size = sizeof(StoredStamp);
+  size_t size = StoredStamp::kFixedBytes;
+  int i = 0;
   for (absl::string_view text :
        {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
-    size += VarintSize(text.size()) + text.size();
+    size += EncodedTextSize(text, kForms[i++]);
   }
   return size;
 }
@@ -70,7 +49,7 @@ StoredStamp::Ptr StoredStamp::Make(const v1::LocationStamp& stamp, uint64_t key_
                                    uint64_t stamp_hash) {
   void* memory = ::operator new(Capacity(RecordBytes(stamp)));
   StoredStamp* record = new (memory) StoredStamp;
-  record->key_hash_ = key_hash;
+  record->key_hash_low_ = static_cast<uint32_t>(key_hash);
   record->Fill(stamp, stamp_hash);
   return Ptr(record);
 }
@@ -89,38 +68,44 @@ void StoredStamp::Fill(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
   client_nanos_ = stamp.client_time().nanos();
   received_seconds_ = stamp.received_at().seconds();
   received_nanos_ = stamp.received_at().nanos();
-  unsigned char* out = reinterpret_cast<unsigned char*>(this + 1);
+  unsigned char* out = texts();
+  int i = 0;
   for (absl::string_view text :
        {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
-    out = PutVarint(text.size(), out);
-    if (!text.empty()) std::memcpy(out, text.data(), text.size());
-    out += text.size();
+    out = EncodeText(text, kForms[i++], out);
   }
 }
 
-absl::string_view StoredStamp::Text(int i) const {
+absl::string_view StoredStamp::Text(int i, NumeralBuffer& buffer) const {
   const unsigned char* in = texts();
-  size_t size;
-  for (;;) {
-    in = GetVarint(in, &size);
-    if (i-- == 0) return absl::string_view(reinterpret_cast<const char*>(in), size);
-    in += size;
-  }
+  for (; i > 0; --i) SkipText(&in);
+  return DecodeText(&in, buffer);
+}
+
+// The id is kept raw and the origin raw or as a name: neither view is of the buffer.
+absl::string_view StoredStamp::client_id() const {
+  NumeralBuffer unused;
+  return Text(0, unused);
+}
+
+absl::string_view StoredStamp::origin() const {
+  NumeralBuffer unused;
+  return Text(3, unused);
 }
 
 size_t StoredStamp::bytes() const {
   const unsigned char* in = texts();
-  for (int i = 0; i < kTexts; ++i) {
-    size_t size;
-    in = GetVarint(in, &size);
-    in += size;
-  }
+  for (int i = 0; i < kTexts; ++i) SkipText(&in);
   return static_cast<size_t>(in - reinterpret_cast<const unsigned char*>(this));
 }
 
 void StoredStamp::ToProto(v1::LocationStamp* out) const {
-  absl::string_view id = client_id(), location = location_text(), time = client_time_text(),
-                    from = origin();
+  NumeralBuffer location_buffer, time_buffer, unused;
+  const unsigned char* in = texts();
+  absl::string_view id = DecodeText(&in, unused);
+  absl::string_view location = DecodeText(&in, location_buffer);
+  absl::string_view time = DecodeText(&in, time_buffer);
+  absl::string_view from = DecodeText(&in, unused);
   out->set_client_id(id.data(), id.size());
   out->set_location_text(location.data(), location.size());
   out->set_latitude(latitude_);
@@ -141,8 +126,9 @@ int CompareStamps(const v1::LocationStamp& a, const StoredStamp& b) {
   if (int c = Compare(FromProto(a.client_time()), b.client_time())) return c;
   if (int c = CompareText(a.origin(), b.origin())) return c;
   if (int c = Compare(FromProto(a.received_at()), b.received_at())) return c;
-  if (int c = CompareText(a.location_text(), b.location_text())) return c;
-  if (int c = CompareText(a.client_time_text(), b.client_time_text())) return c;
+  NumeralBuffer buffer;
+  if (int c = CompareText(a.location_text(), b.location_text(buffer))) return c;
+  if (int c = CompareText(a.client_time_text(), b.client_time_text(buffer))) return c;
   return 0;
 }
 
