@@ -79,10 +79,10 @@ TEST(DurableStore, AFlushThatKeepsUpRunsAtIdlePriority) {
   testing::TempDir dir;
   auto store = DurableStore::Open(dir.path() + "/A", kIdentity, false);
   ASSERT_TRUE(store.ok()) << store.status();
-  // Long client ids (16 KiB, in the key and the value) fill the 32 MiB memtable in about a
-  // thousand writes: 1,100 seal exactly one, whose flush then runs alone.
+  // Long client ids (16 KiB, in the key and the value) fill the 16 MiB memtable in about 500
+  // writes: 550 seal exactly one, whose flush then runs alone.
   const std::string long_id(16 << 10, 'k');
-  for (int i = 0; i < 1100; ++i) {
+  for (int i = 0; i < 550; ++i) {
     v1::LocationStamp stamp = Stamp(absl::StrCat(long_id, i), 10, "A");
     ASSERT_TRUE((*store)->Write({&stamp}).ok());
   }
