@@ -123,8 +123,9 @@ StampStore::MergeResult StampStore::MergeInShard(const v1::LocationStamp& stamp)
   for (StampObserver* observer : observers_) observer->OnStored(previous, stamp, key_hash);
   if (previous == nullptr) {
     // Placed by the key's hash, already known, rather than by hashing the new record's id.
-    bucket.stamps.lazy_emplace(
-        key, [&](const auto& construct) { construct(Slot{StoredStamp::Make(stamp, key_hash, new_hash)}); });
+    bucket.stamps.lazy_emplace(key, [&](const auto& construct) {
+      construct(Slot{StoredStamp::Make(stamp, key_hash, new_hash)});
+    });
   } else if (!it->record->TryOverwrite(stamp, new_hash)) {
     it->record = StoredStamp::Make(stamp, key_hash, new_hash);
   }
