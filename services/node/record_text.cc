@@ -68,54 +68,50 @@ bool IsNumeral(absl::string_view text) {
   return true;
 }
 
-// The form `text` is kept in when asked for `form`, and for a name its index.
-TextForm FormFor(absl::string_view text, TextForm form, size_t* name_index) {
-  if (form == TextForm::kNumeral && IsNumeral(text)) return TextForm::kNumeral;
-  if (form == TextForm::kName) {
-    if (std::optional<int> index = NameTable::Process().Intern(text)) {
-      *name_index = static_cast<size_t>(*index);
-      return TextForm::kName;
-    }
-  }
-  return TextForm::kRaw;
-}
-
 size_t Header(size_t value, TextForm form) {
   return value << kFormBits | static_cast<size_t>(form);
 }
 
 }  // namespace
 
-size_t EncodedTextSize(absl::string_view text, TextForm form) {
-  size_t name_index = 0;
-  switch (FormFor(text, form, &name_index)) {
+TextPlan PlanText(absl::string_view text, TextForm form) {
+  if (form == TextForm::kNumeral && IsNumeral(text)) {
+    return {TextForm::kNumeral, Header(text.size(), TextForm::kNumeral)};
+  }
+  if (form == TextForm::kName) {
+    if (std::optional<int> index = NameTable::Process().Intern(text)) {
+      return {TextForm::kName, Header(static_cast<size_t>(*index), TextForm::kName)};
+    }
+  }
+  return {TextForm::kRaw, Header(text.size(), TextForm::kRaw)};
+}
+
+size_t EncodedTextSize(absl::string_view text, const TextPlan& plan) {
+  switch (plan.form) {
     case TextForm::kNumeral:
-      return VarintSize(Header(text.size(), form)) + (text.size() + 1) / 2;
+      return VarintSize(plan.header) + (text.size() + 1) / 2;
     case TextForm::kName:
-      return VarintSize(Header(name_index, form));
+      return VarintSize(plan.header);
     case TextForm::kRaw:
       break;
   }
-  return VarintSize(Header(text.size(), TextForm::kRaw)) + text.size();
+  return VarintSize(plan.header) + text.size();
 }
 
-unsigned char* EncodeText(absl::string_view text, TextForm form, unsigned char* out) {
-  size_t name_index = 0;
-  switch (FormFor(text, form, &name_index)) {
-    case TextForm::kNumeral: {
-      out = PutVarint(Header(text.size(), TextForm::kNumeral), out);
+unsigned char* EncodeText(absl::string_view text, const TextPlan& plan, unsigned char* out) {
+  out = PutVarint(plan.header, out);
+  switch (plan.form) {
+    case TextForm::kNumeral:
       for (size_t i = 0; i < text.size(); i += 2) {
         const unsigned char low = i + 1 < text.size() ? NumeralCode(text[i + 1]) : 0xf;
         *out++ = static_cast<unsigned char>(NumeralCode(text[i]) << 4 | low);
       }
       return out;
-    }
     case TextForm::kName:
-      return PutVarint(Header(name_index, TextForm::kName), out);
+      return out;
     case TextForm::kRaw:
       break;
   }
-  out = PutVarint(Header(text.size(), TextForm::kRaw), out);
   if (!text.empty()) std::memcpy(out, text.data(), text.size());
   return out + text.size();
 }

@@ -21,10 +21,18 @@ enum class TextForm { kRaw = 0, kNumeral = 1, kName = 2 };
 constexpr size_t kMaxNumeral = 64;
 using NumeralBuffer = char[kMaxNumeral];
 
-// Bytes EncodeText writes for `text` asked in `form`.
-size_t EncodedTextSize(absl::string_view text, TextForm form);
-// Writes `text` at `out` in `form` if it can take it (else raw); returns the byte after it.
-unsigned char* EncodeText(absl::string_view text, TextForm form, unsigned char* out);
+// How one text is to be kept: the form it can take of the one asked for, and its header.
+// Planned once per text; the size and the encoding follow the plan.
+struct TextPlan {
+  TextForm form = TextForm::kRaw;
+  size_t header = 0;  // (length, or index for a name) << 2 | form
+};
+// Plans `text` in `form` if it can take it, else raw. A name is added to the NameTable here.
+TextPlan PlanText(absl::string_view text, TextForm form);
+// Bytes EncodeText writes for `text` planned as `plan`.
+size_t EncodedTextSize(absl::string_view text, const TextPlan& plan);
+// Writes `text` at `out` as planned; returns the byte after it.
+unsigned char* EncodeText(absl::string_view text, const TextPlan& plan, unsigned char* out);
 // Reads the text at `*in` and moves `*in` past it. The view is of the record (raw), of the
 // NameTable (names, which live as long as the process) or of `buffer` (numerals).
 absl::string_view DecodeText(const unsigned char** in, NumeralBuffer& buffer);

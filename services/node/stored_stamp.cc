@@ -32,35 +32,45 @@ namespace {
 constexpr TextForm kForms[] = {TextForm::kRaw, TextForm::kNumeral, TextForm::kNumeral,
                                TextForm::kName};
 
-// The bytes of the record of `stamp`: the fixed fields, then each text encoded.
-size_t RecordBytes(const v1::LocationStamp& stamp) {
-  size_t size = StoredStamp::kFixedBytes;
-  int i = 0;
-  for (absl::string_view text :
-       {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
-    size += EncodedTextSize(text, kForms[i++]);
-  }
-  return size;
-}
-
 }  // namespace
+
+struct StoredStamp::Plan {
+  absl::string_view texts[kTexts];
+  TextPlan plans[kTexts];
+  size_t bytes = kFixedBytes;  // of the whole record
+};
+
+StoredStamp::Plan StoredStamp::PlanRecord(const v1::LocationStamp& stamp) {
+  Plan plan;
+  plan.texts[0] = stamp.client_id();
+  plan.texts[1] = stamp.location_text();
+  plan.texts[2] = stamp.client_time_text();
+  plan.texts[3] = stamp.origin();
+  for (int i = 0; i < kTexts; ++i) {
+    plan.plans[i] = PlanText(plan.texts[i], kForms[i]);
+    plan.bytes += EncodedTextSize(plan.texts[i], plan.plans[i]);
+  }
+  return plan;
+}
 
 StoredStamp::Ptr StoredStamp::Make(const v1::LocationStamp& stamp, uint64_t key_hash,
                                    uint64_t stamp_hash) {
-  void* memory = ::operator new(Capacity(RecordBytes(stamp)));
+  const Plan plan = PlanRecord(stamp);
+  void* memory = ::operator new(Capacity(plan.bytes));
   StoredStamp* record = new (memory) StoredStamp;
   record->key_hash_low_ = static_cast<uint32_t>(key_hash);
-  record->Fill(stamp, stamp_hash);
+  record->Fill(stamp, plan, stamp_hash);
   return Ptr(record);
 }
 
 bool StoredStamp::TryOverwrite(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
-  if (RecordBytes(stamp) > Capacity(bytes())) return false;
-  Fill(stamp, stamp_hash);
+  const Plan plan = PlanRecord(stamp);
+  if (plan.bytes > Capacity(bytes())) return false;
+  Fill(stamp, plan, stamp_hash);
   return true;
 }
 
-void StoredStamp::Fill(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
+void StoredStamp::Fill(const v1::LocationStamp& stamp, const Plan& plan, uint64_t stamp_hash) {
   stamp_hash_ = stamp_hash;
   latitude_ = stamp.latitude();
   longitude_ = stamp.longitude();
@@ -69,11 +79,7 @@ void StoredStamp::Fill(const v1::LocationStamp& stamp, uint64_t stamp_hash) {
   received_seconds_ = stamp.received_at().seconds();
   received_nanos_ = stamp.received_at().nanos();
   unsigned char* out = texts();
-  int i = 0;
-  for (absl::string_view text :
-       {stamp.client_id(), stamp.location_text(), stamp.client_time_text(), stamp.origin()}) {
-    out = EncodeText(text, kForms[i++], out);
-  }
+  for (int i = 0; i < kTexts; ++i) out = EncodeText(plan.texts[i], plan.plans[i], out);
 }
 
 absl::string_view StoredStamp::Text(int i, NumeralBuffer& buffer) const {

@@ -83,7 +83,10 @@ class StoredStamp {
   // Bytes allocated for a record of `bytes`: rounded up to 16, as the allocator's size classes
   // are at these sizes anyway, so a record knows its room without storing it.
   static size_t Capacity(size_t bytes) { return (bytes + 15) & ~size_t{15}; }
-  void Fill(const v1::LocationStamp& stamp, uint64_t stamp_hash);
+  // Each text's plan and the record's size, worked out once per stamp stored.
+  struct Plan;
+  static Plan PlanRecord(const v1::LocationStamp& stamp);
+  void Fill(const v1::LocationStamp& stamp, const Plan& plan, uint64_t stamp_hash);
 
   // What a search reads of a record it may skip comes first: the key hash, then the position.
   uint32_t key_hash_low_;

@@ -15,10 +15,11 @@ namespace {
 // it back; checks the size, that decoding and skipping stop at the text's end, and the text.
 void ExpectRoundTrip(const std::string& text, TextForm form, size_t expected_size) {
   SCOPED_TRACE(absl::StrCat("\"", text, "\" form ", static_cast<int>(form)));
-  const size_t size = EncodedTextSize(text, form);
+  const TextPlan plan = PlanText(text, form);
+  const size_t size = EncodedTextSize(text, plan);
   EXPECT_EQ(size, expected_size);
   std::vector<unsigned char> bytes(size + 1, 0xa5);
-  EXPECT_EQ(EncodeText(text, form, bytes.data()), bytes.data() + size);
+  EXPECT_EQ(EncodeText(text, plan, bytes.data()), bytes.data() + size);
   EXPECT_EQ(bytes[size], 0xa5) << "wrote past its size";
 
   const unsigned char* in = bytes.data();
