@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/connection.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/loop_timer.h"
 #include "gateway/node_client.h"
 #include "gateway/node_route.h"
 #include "gateway/text_server.h"
@@ -160,6 +161,7 @@ int Run(int argc, char** argv) {
       options.request_timeout = timeout;
       options.down_grace = down_grace;
       options.batch_linger = config->gateway_batch_linger();
+      options.run_at = RunAtOnLoop(io);  // a lingering batch leaves from the loop's thread
       options.security = security;
       client = std::make_unique<NodeClient>(options);
     }

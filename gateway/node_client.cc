@@ -249,6 +249,7 @@ NodeClient::NodeClient(Options options)
     : options_(std::move(options)),
       channel_(MakeChannel(options_)),
       stub_(v1::LocationService::NewStub(channel_)),
+      linger_target_(options_.run_at ? std::make_shared<LingerTarget>(this) : nullptr),
       reachability_(options_.down_grace, absl::Now()) {
   watcher_ = std::thread([this] { WatchChannel(); });
 }
@@ -342,23 +343,40 @@ bool NodeClient::LingerLocked(absl::Time now) {
   if (queue_.size() >= expected) return false;
   const absl::Time send_at = queue_.front().queued_at + linger;
   if (now >= send_at) return false;
-  if (!linger_armed_) {
+  if (!linger_armed_ && options_.run_at) {
+    linger_armed_ = true;
+    options_.run_at(send_at, [target = linger_target_] { target->Fire(); });
+  } else if (!linger_armed_) {
     linger_armed_ = true;
     ++linger_callbacks_pending_;
     // A fresh alarm each time: one that fired may still be inside its callback. Dropping it here
     // is safe, gRPC keeps what a running callback needs.
     linger_alarm_ = std::make_unique<grpc::Alarm>();
     linger_alarm_->Set(absl::ToChronoTime(send_at), [this](bool /*fired*/) {
-      {
-        herd::MutexLock lock(&mu_);
-        linger_armed_ = false;
-      }
-      Pump();  // sends the batch, unless shut down
+      LingerEnded();
       herd::MutexLock lock(&mu_);
       --linger_callbacks_pending_;  // the last use of `this`
     });
   }
   return true;
+}
+
+void NodeClient::LingerTarget::Fire() {
+  herd::MutexLock lock(&mu_);
+  if (client_ != nullptr) client_->LingerEnded();
+}
+
+void NodeClient::LingerTarget::Detach() {
+  herd::MutexLock lock(&mu_);
+  client_ = nullptr;
+}
+
+void NodeClient::LingerEnded() {
+  {
+    herd::MutexLock lock(&mu_);
+    linger_armed_ = false;
+  }
+  Pump();  // sends the batch, unless shut down
 }
 
 void NodeClient::Pump() {
@@ -598,7 +616,19 @@ void NodeClient::WatchChannel() {
       for (const DownListener& listener : listeners) listener(down);
     }
     const absl::Time next_check = std::min(now + kWatchInterval, ExpireOverdueStream(now));
-    channel_->WaitForStateChange(state, absl::ToChronoTime(next_check));
+    if (state == GRPC_CHANNEL_READY) {
+      // While the node is reachable the state is sampled, not waited for: a thread inside
+      // WaitForStateChange polls gRPC's sockets along with the callback threads, and each batch
+      // answer it picked up had to be handed to one of them (a wake-up more per batch).
+      herd::MutexLock lock(&mu_);
+      while (!shut_down_ && !mu_.WaitWithDeadline(&watch_wake_, next_check)) {
+      }
+      if (shut_down_) return;
+    } else {
+      // Otherwise waiting there is what drives the connection (name lookups, connects) while no
+      // call is made: gRPC's callback threads exist only once a call was.
+      channel_->WaitForStateChange(state, absl::ToChronoTime(next_check));
+    }
     state = channel_->GetState(/*try_to_connect=*/true);
   }
 }
@@ -609,6 +639,7 @@ void NodeClient::Shutdown() {
     herd::MutexLock lock(&mu_);
     shut_down_ = true;
     queued.swap(queue_);
+    watch_wake_.Signal();
   }
   if (watcher_.joinable() && watcher_.get_id() != std::this_thread::get_id()) watcher_.join();
   FailAll(std::move(queued), ShuttingDown());
@@ -620,6 +651,7 @@ void NodeClient::Shutdown() {
   // Outside the lock: the cancelled alarm's callback (which finds the client shut down) may run
   // before Cancel returns.
   if (linger != nullptr) linger->Cancel();
+  if (linger_target_ != nullptr) linger_target_->Detach();
   herd::MutexLock lock(&mu_);
   // Cancelled calls complete promptly; the bound only guards against a stuck library.
   mu_.AwaitWithTimeout(absl::Condition(this, &NodeClient::QuietLocked), absl::Seconds(5));

@@ -56,11 +56,11 @@ namespace herd::gateway {
 // up to kWatchInterval late), failing it and the batches behind it. Callbacks run on gRPC or
 // caller threads and must not block (the gateway posts them to the connection).
 //
-// A thread watches the channel. Once the node has been unreachable for `down_grace` (see
-// NodeReachability), the client is down: queued requests fail, calls and the stream waiting for
-// the node are cancelled, and new requests fail at once with UNAVAILABLE instead of waiting out
-// their deadline. It is up again as soon as the channel reconnects, which the watcher keeps
-// trying.
+// A thread watches the channel (while it is ready, by sampling its state every kWatchInterval).
+// Once the node has been unreachable for `down_grace` (see NodeReachability), the client is down:
+// queued requests fail, calls and the stream waiting for the node are cancelled, and new requests
+// fail at once with UNAVAILABLE instead of waiting out their deadline. It is up again as soon as
+// the channel reconnects, which the watcher keeps trying.
 class NodeClient {
  public:
   struct Options {
@@ -75,6 +75,11 @@ class NodeClient {
     // How long a report may wait for others to join its batch (see the class comment); zero
     // sends at once. At most a quarter of `request_timeout` is used.
     absl::Duration batch_linger = absl::Microseconds(700);
+    // Runs `fire` once, at about `due`, on a thread that may send (the batch linger's timer).
+    // Unset: a grpc::Alarm, which wakes gRPC's timer thread, then an executor thread, then a
+    // callback thread before the batch leaves; the gateway passes its event loop's timers, which
+    // wake only the loop. `fire` may be dropped unrun once the client is shut down.
+    std::function<void(absl::Time due, std::function<void()> fire)> run_at;
     absl::Duration down_grace = absl::Milliseconds(500);
   };
   // The node's answer to one report. It lives in the batch's answer, which the client frees when
@@ -130,6 +135,19 @@ class NodeClient {
   struct BatchCall;
   struct SearchCall;
   class ReportStream;
+  // What a linger timer from Options::run_at calls: the client until it is shut down.
+  class LingerTarget {
+   public:
+    explicit LingerTarget(NodeClient* client) : client_(client) {}
+    // Ends the linger and pumps the queue, unless the client is shut down.
+    void Fire() ABSL_LOCKS_EXCLUDED(mu_);
+    // Later Fire calls do nothing; waits for one running now.
+    void Detach() ABSL_LOCKS_EXCLUDED(mu_);
+
+   private:
+    herd::Mutex mu_;
+    NodeClient* client_ ABSL_GUARDED_BY(mu_);
+  };
 
   // Takes the next batch off the queue if a slot is free; expired reports go to `expired`.
   std::shared_ptr<BatchCall> TakeBatchLocked(std::vector<PendingReport>* expired)
@@ -143,6 +161,8 @@ class NodeClient {
   bool QuietLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return calls_alive_ == 0 && linger_callbacks_pending_ == 0 && streams_alive_ == 0;
   }
+  // The linger is over: sends what is queued.
+  void LingerEnded() ABSL_LOCKS_EXCLUDED(mu_);
   // Sends batches while slots are free; runs callbacks of expired reports outside the lock.
   void Pump();
   // Sends a batch taken off the queue on the stream (opening one if none is open), or as a
@@ -197,6 +217,8 @@ class NodeClient {
   bool linger_armed_ ABSL_GUARDED_BY(mu_) = false;
   // Linger alarm callbacks not yet returned; Shutdown waits for them.
   int linger_callbacks_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  // With Options::run_at: what its timers call.
+  const std::shared_ptr<LingerTarget> linger_target_;
   NodeReachability reachability_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> down_{false};  // written under mu_, read anywhere
   std::vector<DownListener> down_listeners_ ABSL_GUARDED_BY(mu_);
@@ -207,6 +229,7 @@ class NodeClient {
   int streams_alive_ ABSL_GUARDED_BY(mu_) = 0;
   // The node answered ReportBatches with UNIMPLEMENTED.
   bool batches_as_calls_ ABSL_GUARDED_BY(mu_) = false;
+  absl::CondVar watch_wake_;  // signalled when shut down
   std::thread watcher_;
 };
 

@@ -102,6 +102,27 @@ TEST_F(GatewayNodeDownTest, AnswersAtOnceWhileTheNodeIsDownAndServesItWhenItRetu
   EXPECT_TRUE(LogSays("node Goloman is reachable again"));
 }
 
+// The gateway starts while nothing listens at its node's address, so no call ever reached it: the
+// node is found as soon as it listens all the same.
+TEST_F(GatewayNodeDownTest, ServesANodeThatStartsAfterIt) {
+  grpc_address_ = node_->address();
+  KillNode();
+  const absl::Time start = absl::Now();
+  StartGateway(0, kRequestTimeoutMs, grpc_address_,
+               [&](HerdSpec& spec) { spec.node_down_grace_ms = kGraceMs; });
+  ASSERT_TRUE(LogSays("node Goloman is unreachable"));
+  absl::StatusOr<std::string> reply = Exchange(text_address_, kKiwi);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(*reply, absl::StrCat("? ", kKiwi, "\n"));
+  // Found down within the grace and a few connection attempts (a second or two when loaded).
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+  const absl::Time restarted = absl::Now();
+  RestartNode();
+  EXPECT_TRUE(ServedAgain());
+  EXPECT_TRUE(LogSays("node Goloman is reachable again"));
+  EXPECT_LT(absl::Now() - restarted, absl::Seconds(4));
+}
+
 // Sends `count` IAMATs for distinct clients on `client` in one write, reads their replies and
 // checks that reply i answers line i: "AT Goloman ... c<i> ..." or "? IAMAT c<i> ...".
 // Returns how many were answered "AT".

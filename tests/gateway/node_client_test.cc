@@ -2,12 +2,16 @@
 
 #include "gateway/node_client.h"
 
+#include <asio.hpp>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/loop_timer.h"
 #include "gtest/gtest.h"
 #include "services/core/mutex.h"
 #include "tests/gateway/fake_node.h"
@@ -303,6 +307,80 @@ TEST(NodeClientTest, TheLingerNeverOutlastsAQuarterOfTheTimeout) {
   const Answer answer = ReportAndWait(client, 99);
   EXPECT_LT(answer.took, absl::Milliseconds(700));
   EXPECT_TRUE(answer.ok);  // sent in time, not expired in the queue
+}
+
+// An event loop on a thread of its own, as the gateway runs one, whose timers a client lingers on
+// (Options::run_at). Counts the timers armed and where they fired.
+class LoopTimers {
+ public:
+  LoopTimers() : thread_([this] { io_.run(); }) {}
+  ~LoopTimers() {
+    work_.reset();
+    thread_.join();  // after the timers still armed have fired
+  }
+
+  NodeClient::Options Lingering(const std::string& address, absl::Duration linger) {
+    NodeClient::Options options = LingeringOptions(address, linger);
+    options.run_at = [this, run_at = gateway::RunAtOnLoop(io_)](absl::Time due,
+                                                                std::function<void()> fire) {
+      armed_.fetch_add(1);
+      run_at(due, [this, fire = std::move(fire)] {
+        if (std::this_thread::get_id() != thread_.get_id()) fired_elsewhere_.fetch_add(1);
+        fire();
+        fired_.fetch_add(1);
+      });
+    };
+    return options;
+  }
+  int armed() const { return armed_.load(); }
+  int fired() const { return fired_.load(); }
+  int fired_elsewhere() const { return fired_elsewhere_.load(); }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  std::atomic<int> armed_{0};
+  std::atomic<int> fired_{0};
+  std::atomic<int> fired_elsewhere_{0};
+  std::thread thread_;  // last: it runs io_ and reads the counters
+};
+
+TEST(NodeClientTest, ALingeringReportLeavesOnTheEventLoopsTimer) {
+  FakeNode node("Goloman");
+  LoopTimers loop;
+  const absl::Duration linger = absl::Milliseconds(300);
+  NodeClient client(loop.Lingering(node.address(), linger));
+  ReportTenTogether(client);
+  const Answer answer = ReportAndWait(client, 99);
+  EXPECT_GE(answer.took, linger - absl::Milliseconds(20)) << "it did not wait for company";
+  EXPECT_LT(answer.took, linger + absl::Seconds(3));
+  EXPECT_TRUE(answer.ok);
+  EXPECT_EQ(node.report_batch_calls(), 3);
+  EXPECT_EQ(loop.armed(), 1);
+  EXPECT_EQ(loop.fired(), 1);
+  EXPECT_EQ(loop.fired_elsewhere(), 0);
+}
+
+TEST(NodeClientTest, ALoopTimerThatFiresAfterShutdownSendsNothing) {
+  FakeNode node("Goloman");
+  LoopTimers loop;
+  {
+    NodeClient client(loop.Lingering(node.address(), absl::Milliseconds(200)));
+    ReportTenTogether(client);
+    Results results(1);
+    client.Report(Report(99), [&](absl::StatusOr<const v1::ReportResponse*> response) {
+      results.Record(0, response.ok());
+    });
+    ASSERT_EQ(loop.armed(), 1);
+    const absl::Time start = absl::Now();
+    client.Shutdown();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+    EXPECT_EQ(results.total(), 1);
+    EXPECT_EQ(results.failed, 1);
+  }
+  // The client is gone; its timer still fires, and must touch nothing of it.
+  ASSERT_TRUE(Eventually([&] { return loop.fired() == 1; }, absl::Seconds(5)));
+  EXPECT_EQ(node.report_batch_calls(), 2);  // the lingering report never left
 }
 
 }  // namespace
