@@ -270,16 +270,22 @@ TEST(NodeClientTest, WithoutALingerTheFirstOneBackLeavesAlone) {
   EXPECT_GE(node.report_batch_calls(), 4);
 }
 
-TEST(NodeClientTest, ALingeringReportLeavesWhenTheLingerRunsOut) {
-  FakeNode node("Goloman");
-  const absl::Duration linger = absl::Milliseconds(300);
-  NodeClient client(LingeringOptions(node.address(), linger));
+// After ten answered together, one reports alone: it waits out `linger` for the other nine, then
+// leaves in a third batch.
+void ExpectALoneReportToWaitOut(absl::Duration linger, NodeClient& client, FakeNode& node) {
   ReportTenTogether(client);
   const Answer answer = ReportAndWait(client, 99);
   EXPECT_GE(answer.took, linger - absl::Milliseconds(20)) << "it did not wait for company";
   EXPECT_LT(answer.took, linger + absl::Seconds(3));
   EXPECT_TRUE(answer.ok);
   EXPECT_EQ(node.report_batch_calls(), 3);
+}
+
+TEST(NodeClientTest, ALingeringReportLeavesWhenTheLingerRunsOut) {
+  FakeNode node("Goloman");
+  const absl::Duration linger = absl::Milliseconds(300);
+  NodeClient client(LingeringOptions(node.address(), linger));
+  ExpectALoneReportToWaitOut(linger, client, node);
 }
 
 TEST(NodeClientTest, ShutdownAnswersALingeringReportAtOnce) {
@@ -350,12 +356,7 @@ TEST(NodeClientTest, ALingeringReportLeavesOnTheEventLoopsTimer) {
   LoopTimers loop;
   const absl::Duration linger = absl::Milliseconds(300);
   NodeClient client(loop.Lingering(node.address(), linger));
-  ReportTenTogether(client);
-  const Answer answer = ReportAndWait(client, 99);
-  EXPECT_GE(answer.took, linger - absl::Milliseconds(20)) << "it did not wait for company";
-  EXPECT_LT(answer.took, linger + absl::Seconds(3));
-  EXPECT_TRUE(answer.ok);
-  EXPECT_EQ(node.report_batch_calls(), 3);
+  ExpectALoneReportToWaitOut(linger, client, node);
   EXPECT_EQ(loop.armed(), 1);
   EXPECT_EQ(loop.fired(), 1);
   EXPECT_EQ(loop.fired_elsewhere(), 0);
