@@ -78,7 +78,8 @@ class NodeClient {
     // Runs `fire` once, at about `due`, on a thread that may send (the batch linger's timer).
     // Unset: a grpc::Alarm, which wakes gRPC's timer thread, then an executor thread, then a
     // callback thread before the batch leaves; the gateway passes its event loop's timers, which
-    // wake only the loop. `fire` may be dropped unrun once the client is shut down.
+    // wake only the loop. `fire` may be dropped unrun once the client is shut down. Called with
+    // the client's lock held: it only schedules, and never runs `fire` itself.
     std::function<void(absl::Time due, std::function<void()> fire)> run_at;
     absl::Duration down_grace = absl::Milliseconds(500);
   };

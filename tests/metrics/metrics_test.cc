@@ -263,8 +263,12 @@ TEST_F(MetricsTest, CountersFollowTrafficThroughAGateway) {
     std::string searches;
     for (int i = 0; i < kSearches; ++i) absl::StrAppend(&searches, "WHATSAT client-7 50 20\n");
     ASSERT_TRUE(slow->Send(searches).ok());
-    EXPECT_EQ(WaitForGateway("Hands", "herd_gateway_paused_connections{" + at + "}",
-                             [](double v) { return v == 1; }),
+    // The pause needs about 5 MiB of replies written (the gateway's socket takes up to 4 MiB of
+    // them first): 700 or so of the 7 KiB answers, which a node busy with other tests' load may
+    // take most of a minute to give.
+    EXPECT_EQ(WaitForGateway(
+                  "Hands", "herd_gateway_paused_connections{" + at + "}",
+                  [](double v) { return v == 1; }, absl::Seconds(90)),
               1);
     slow->ShutdownWrite();
     absl::StatusOr<std::string> all = slow->ReadToEof(absl::Seconds(120));
