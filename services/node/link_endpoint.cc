@@ -156,6 +156,14 @@ void LinkEndpoint::SendSyncMessage(v1::PeerMessage message) {
   back_batch_bytes_ = 0;
 }
 
+void LinkEndpoint::QueueLinkedPeers(uint64_t peers) {
+  absl::MutexLock lock(&mu_);
+  if (closed_ || overflowed_) return;
+  v1::PeerMessage message;
+  message.mutable_linked_peers()->set_peers(peers);
+  SendSyncMessage(std::move(message));
+}
+
 void LinkEndpoint::SendCatchUp(const v1::LocationStamp& stamp) {
   AppendLocked(stamp, /*catch_up=*/true);
 }
@@ -319,6 +327,14 @@ void LinkEndpoint::HandleMessage(const v1::PeerMessage& message) {
     case v1::PeerMessage::kCatchUp:
       HandleStamps(message.catch_up(), /*catch_up=*/true);
       return;
+    case v1::PeerMessage::kLinkedPeers: {
+      // Only the live stream speaks for the link (a replaced one may still be read).
+      absl::MutexLock lock(&link_->mu);
+      if (link_->live == this) {
+        link_->peer_links.store(message.linked_peers().peers(), std::memory_order_relaxed);
+      }
+      return;
+    }
     case v1::PeerMessage::kRanges:
     case v1::PeerMessage::kSummaries:
     case v1::PeerMessage::kWants:

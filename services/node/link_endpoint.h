@@ -35,6 +35,8 @@ class LinkEndpoint : private SyncOutput {
   void Enqueue(const v1::LocationStamp& stamp, uint64_t covered);
   // Starts a write of what is queued if none is in flight. Thread-safe.
   void StartQueuedWrite() { KickWrite(); }
+  // Queues a v1::LinkedPeers for the peer without starting a write. Thread-safe.
+  void QueueLinkedPeers(uint64_t peers);
   // Starts a write of what is queued once `hold` has passed (PeerMesh::held_writes), so that
   // stamps queued meanwhile leave in the same message; at once for a zero hold or a stopping
   // mesh. A write in flight takes the queue when it completes, and a pending hold covers what is

@@ -44,8 +44,13 @@ std::shared_ptr<grpc::Channel> PeerChannel(const TransportSecurity& security,
 
 }  // namespace
 
-// How often the sync ticker looks for wanted or due rounds.
+// How often the sync ticker looks for wanted or due rounds, and for links that stopped or
+// started keeping up (PublishLinkedPeers).
 constexpr absl::Duration kSyncTick = absl::Milliseconds(10);
+// How long after a link goes down the node's other links compare stores: time for the news to
+// reach the peers that relied on the link (PublishLinkedPeers), so that what they flooded
+// before it did is fetched.
+constexpr absl::Duration kRoundAfterLinkDown = absl::Milliseconds(100);
 
 PeerMesh::PeerMesh(std::string self, const HerdConfig& config, StampStore* store,
                    StampAcceptor* acceptor, AsyncLog* log, Options options)
@@ -138,6 +143,7 @@ void PeerMesh::SyncLoop() {
       absl::MutexLock lock(&stop_mu_);
       if (stop_mu_.AwaitWithTimeout(absl::Condition(&stop_requested_), kSyncTick)) return;
     }
+    PublishLinkedPeers();
     absl::Time now = absl::Now();
     for (auto& [peer, link] : links_) {
       if (link->dials && link->next_periodic == absl::InfiniteFuture()) {
@@ -264,6 +270,8 @@ void PeerMesh::Attach(Link* link, LinkEndpoint* endpoint) {
     replaced = link->live;
     if (replaced != nullptr) replaced->Ref();
     link->live = endpoint;
+    // Until the peer tells this stream what its links are, it is relied on for none.
+    link->peer_links.store(0, std::memory_order_relaxed);
   }
   log_->Write(absl::StrCat("link ", link->peer, " up"));
   if (link->times_up.fetch_add(1, std::memory_order_relaxed) > 0 && link->metrics != nullptr) {
@@ -274,7 +282,11 @@ void PeerMesh::Attach(Link* link, LinkEndpoint* endpoint) {
     replaced->Cancel();
     replaced->Unref();
   }
-  if (stopping_.load()) endpoint->Cancel();
+  if (stopping_.load()) {
+    endpoint->Cancel();
+    return;
+  }
+  PublishLinkedPeers(endpoint);
 }
 
 void PeerMesh::Detach(Link* link, LinkEndpoint* endpoint) {
@@ -282,8 +294,51 @@ void PeerMesh::Detach(Link* link, LinkEndpoint* endpoint) {
     absl::MutexLock lock(&link->mu);
     if (link->live != endpoint) return;
     link->live = nullptr;
+    link->peer_links.store(0, std::memory_order_relaxed);
   }
   log_->Write(absl::StrCat("link ", link->peer, " down"));
+  if (stopping_.load()) return;
+  PublishLinkedPeers();
+  // A peer may have left to this link stamps it flooded before it heard the link was down (see
+  // Flood): fetch them from the other links once that news has spread.
+  const int64_t not_before = absl::ToUnixNanos(absl::Now() + kRoundAfterLinkDown);
+  for (auto& [peer, other] : links_) {
+    if (other.get() == link) continue;
+    other->retry_after_ns.store(std::max(other->retry_after_ns.load(), not_before));
+    other->round_wanted.store(true);
+  }
+}
+
+void PeerMesh::PublishLinkedPeers(LinkEndpoint* joined) {
+  absl::InlinedVector<LinkEndpoint*, 8> told;
+  {
+    // Queued under the lock, so that each peer hears the changes in the order they happened.
+    absl::MutexLock publish_lock(&linked_mu_);
+    const absl::Time now = absl::Now();
+    uint64_t linked = 0;
+    absl::InlinedVector<LinkEndpoint*, 8> live;
+    for (auto& [peer, link] : links_) {
+      LinkEndpoint* endpoint = LiveEndpoint(link.get());
+      if (endpoint == nullptr) continue;
+      live.push_back(endpoint);
+      if (endpoint->KeepingUp(now)) linked |= CoverBit(peer);
+    }
+    const bool changed = linked != linked_published_;
+    linked_published_ = linked;
+    for (LinkEndpoint* endpoint : live) {
+      if (changed || endpoint == joined) {
+        endpoint->QueueLinkedPeers(linked);
+        told.push_back(endpoint);
+      } else {
+        endpoint->Unref();
+      }
+    }
+  }
+  // Writes start with no lock held (gRPC is never called under one).
+  for (LinkEndpoint* endpoint : told) {
+    endpoint->StartQueuedWrite();
+    endpoint->Unref();
+  }
 }
 
 uint64_t PeerMesh::CoverBit(absl::string_view node) const {
@@ -298,7 +353,9 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
     absl::string_view peer;
     uint64_t bit;
     LinkEndpoint* endpoint;
-    bool queued;  // something of this batch was queued to it
+    uint64_t peer_links;  // what the peer last said of its links
+    bool queued;          // something of this batch was queued to it
+    uint64_t passes_to;   // for the stamp at hand: the nodes this peer is relied on to reach
   };
   absl::InlinedVector<Target, 8> targets;
   for (auto& [peer, link] : links_) {
@@ -306,7 +363,8 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
     absl::MutexLock lock(&link->mu);
     if (link->live == nullptr) continue;
     link->live->Ref();
-    targets.push_back({peer, CoverBit(peer), link->live, false});
+    targets.push_back({peer, CoverBit(peer), link->live,
+                       link->peer_links.load(std::memory_order_relaxed), false, 0});
   }
   const uint64_t known = CoverBit(self_) | CoverBit(except_peer);
   const absl::Time now = absl::Now();
@@ -320,10 +378,19 @@ void PeerMesh::Flood(const std::vector<Item>& items, absl::string_view except_pe
       if ((covered & target.bit) == 0 && target.endpoint->KeepingUp(now))
         covered_after |= target.bit;
     }
+    // Each node one step beyond the receivers is left to one of them: the first (in name order)
+    // that keeps up and reports a link to it. The others are told it is covered. Two receivers
+    // next to the same node would otherwise both pass the stamp to it.
+    uint64_t relied_on = 0;
+    for (Target& target : targets) {
+      const bool receives = (covered & target.bit) == 0 && (covered_after & target.bit) != 0;
+      target.passes_to = receives ? target.peer_links & ~covered_after & ~relied_on : 0;
+      relied_on |= target.passes_to;
+    }
     sent_to.clear();
     for (Target& target : targets) {
       if ((covered & target.bit) != 0) continue;
-      target.endpoint->Enqueue(*item.stamp, covered_after);
+      target.endpoint->Enqueue(*item.stamp, covered_after | (relied_on & ~target.passes_to));
       target.queued = true;
       absl::StrAppend(&sent_to, sent_to.empty() ? "" : ",", target.peer);
     }
@@ -357,6 +424,7 @@ std::vector<PeerMesh::LinkState> PeerMesh::LinkStates() {
     state.peer = peer;
     state.flood_messages_received = link->flood_messages_received.load(std::memory_order_relaxed);
     state.flood_stamps_received = link->flood_stamps_received.load(std::memory_order_relaxed);
+    state.peer_links = link->peer_links.load(std::memory_order_relaxed);
     // The endpoint's lock is taken after the link's is released (lock order).
     LinkEndpoint* endpoint = LiveEndpoint(link.get());
     if (endpoint == nullptr) continue;

@@ -70,6 +70,9 @@ class PeerMesh : public StampFlooder {
     // Flooded stamps received on this link and the messages that carried them.
     std::atomic<uint64_t> flood_messages_received{0};
     std::atomic<uint64_t> flood_stamps_received{0};
+    // The peer's links as it last reported them (v1::LinkedPeers) on the live stream; 0 while
+    // it has not, or the link is down.
+    std::atomic<uint64_t> peer_links{0};
   };
 
   // `security` secures the streams this node dials and tells how callers prove who they are;
@@ -93,7 +96,10 @@ class PeerMesh : public StampFlooder {
   // StampFlooder: sends each stamp to every live link except the one to `except_peer` ("" for
   // none) and those to nodes in its covered set, and logs it once. What it sends says the stamp
   // now covers that set, this node, `except_peer` and every peer it was queued to, so a stamp
-  // crosses a cycle of live links about once instead of both ways. Writes start only once the
+  // crosses a cycle of live links about once instead of both ways. It also says which nodes one
+  // step further the other receivers will pass it to: each such node is left to the first
+  // receiver (in name order) whose reported links (v1::LinkedPeers) reach it, so it gets the
+  // stamp once rather than from every receiver next to it. Writes start only once the
   // whole batch is queued: a link that is idle would otherwise carry the first stamp alone and
   // the rest in a second message after that write completes. A batch with no `except_peer` (from
   // this node's clients) is written `client_flood_hold` later, with whatever joined it.
@@ -115,6 +121,7 @@ class PeerMesh : public StampFlooder {
     size_t queued_bytes = 0;
     uint64_t flood_messages_received = 0;  // since the node started
     uint64_t flood_stamps_received = 0;
+    uint64_t peer_links = 0;  // Link::peer_links
   };
   std::vector<LinkState> LinkStates();
 
@@ -136,6 +143,9 @@ class PeerMesh : public StampFlooder {
   // The handshake finished / the stream ended.
   void Attach(Link* link, LinkEndpoint* endpoint);
   void Detach(Link* link, LinkEndpoint* endpoint);
+  // Tells the peers which links are up and keeping up (v1::LinkedPeers) if that changed since
+  // they were last told, and `joined` in any case (a link that just came up).
+  void PublishLinkedPeers(LinkEndpoint* joined = nullptr);
   // The node-wide round slot: one round at a time. Never blocks.
   bool TryAcquireSyncSlot(LinkEndpoint* endpoint);
   void ReleaseSyncSlot(LinkEndpoint* endpoint);
@@ -182,6 +192,11 @@ class PeerMesh : public StampFlooder {
   absl::Mutex stop_mu_;
   bool stop_requested_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::thread sync_ticker_;
+
+  // What the peers were last told of this node's links (PublishLinkedPeers). Held while they are
+  // told, so that they hear the changes in order.
+  absl::Mutex linked_mu_;
+  uint64_t linked_published_ ABSL_GUARDED_BY(linked_mu_) = 0;
 
   absl::Mutex sync_mu_;
   LinkEndpoint* sync_holder_ ABSL_GUARDED_BY(sync_mu_) = nullptr;

@@ -116,11 +116,14 @@ class LinkProtocolTest : public ::testing::Test {
     config_ = std::make_unique<HerdConfig>(*config);
   }
 
-  // Creates (but does not start) a node; a previous one of that name is stopped first.
-  MeshNode& Create(const std::string& name, PeerMesh::Options options = {}) {
+  // Creates (but does not start) a node; a previous one of that name is stopped first. With
+  // `config`, the node runs on it instead of the herd's (for a node that refuses a link).
+  MeshNode& Create(const std::string& name, PeerMesh::Options options = {},
+                   const HerdConfig* config = nullptr) {
     nodes_.erase(name);
     log_paths_[name] = absl::StrCat(dir_.path(), "/", name, "-", ++generation_, ".log");
-    auto node = std::make_unique<MeshNode>(name, *config_, log_paths_[name], options);
+    auto node = std::make_unique<MeshNode>(name, config != nullptr ? *config : *config_,
+                                           log_paths_[name], options);
     return *(nodes_[name] = std::move(node));
   }
   MeshNode& node(const std::string& name) { return *nodes_.at(name); }
@@ -307,6 +310,94 @@ PeerMesh::LinkState StateOfLink(MeshNode& node, const std::string& peer) {
   }
   ADD_FAILURE() << "no link to " << peer;
   return {};
+}
+
+// A diamond: A's two peers B and C both reach D. Every stamp crosses 3 links, not 4.
+class DiamondTest : public LinkProtocolTest {
+ protected:
+  void SetUp() override {
+    Configure({"A", "B", "C", "D"}, {{"A", "B"}, {"A", "C"}, {"B", "D"}, {"C", "D"}});
+    // No periodic rounds: a stamp that reaches D does so by the flood.
+    options_.sync_interval = absl::Hours(1);
+  }
+  void StartAll() {
+    for (const char* name : {"A", "B", "C", "D"}) Create(name, options_);
+    for (const char* name : {"A", "B", "C", "D"}) node(name).Start();
+  }
+  // Whether A has heard from `peer` which nodes it is linked to, and that is `linked`.
+  bool AHeardLinks(const std::string& peer, const std::vector<std::string>& linked) {
+    uint64_t expected = 0;
+    for (const std::string& name : linked) expected |= node("A").mesh().CoverBit(name);
+    return StateOfLink(node("A"), peer).peer_links == expected;
+  }
+  void ReportAtA(const std::string& prefix, int count) {
+    std::vector<v1::LocationStamp> batch;
+    for (int i = 0; i < count; ++i) batch.push_back(Stamp(absl::StrCat(prefix, i), 10 + i, "A"));
+    node("A").ReportBatch(batch);
+  }
+  uint64_t FloodedToD(const std::string& from) {
+    return StateOfLink(node("D"), from).flood_stamps_received;
+  }
+
+  PeerMesh::Options options_;
+};
+
+TEST_F(DiamondTest, TheFarNodeGetsEachStampOnceFromTheFirstPeerLinkedToIt) {
+  StartAll();
+  ASSERT_TRUE(Eventually([&] {
+    return AHeardLinks("B", {"A", "D"}) && AHeardLinks("C", {"A", "D"});
+  }));
+  ReportAtA("once", 50);
+  ASSERT_TRUE(Eventually([&] { return node("D").store().size() == 50; }));
+  ASSERT_TRUE(Eventually([&] { return Converged({"A", "B", "C", "D"}); }));
+  absl::SleepFor(absl::Milliseconds(200));  // a second copy would have come by now
+  EXPECT_EQ(FloodedToD("B"), 50u);
+  EXPECT_EQ(FloodedToD("C"), 0u);
+  EXPECT_EQ(CountLines(Log("B"), " to D"), 50);
+  EXPECT_EQ(CountLines(Log("C"), " send "), 0);
+}
+
+// Stamps a peer may have dropped for D (it was relied on and its link to D broke first) are
+// fetched over D's other links once the break is seen, not at the next periodic round.
+TEST_F(DiamondTest, ALinkThatBreaksMakesTheFarEndCompareStoresOverItsOtherLinks) {
+  StartAll();
+  ASSERT_TRUE(Eventually([&] { return Linked("B", "D") && Linked("C", "D") && Linked("D", "C"); }));
+  ASSERT_TRUE(Eventually([&] { return Idle("D"); }));
+  // A stamp C holds and D lacks, as if it had been flooded to D by B only and lost there.
+  node("C").store().Merge(Stamp("dropped-for-d", 5, "A"));
+  node("B").Stop();
+  ASSERT_TRUE(Eventually([&] { return !Linked("D", "B"); }));
+  EXPECT_TRUE(Eventually([&] { return node("D").store().Get("dropped-for-d").has_value(); },
+                         absl::Seconds(5)));
+}
+
+// D comes back refusing B: B tells A its link to D is down, and A relies on C for D instead.
+TEST_F(DiamondTest, WhenTheFirstPeerLosesItsLinkTheOtherPassesTheStampsOn) {
+  StartAll();
+  ASSERT_TRUE(Eventually([&] {
+    return AHeardLinks("B", {"A", "D"}) && AHeardLinks("C", {"A", "D"});
+  }));
+  ReportAtA("before", 20);
+  ASSERT_TRUE(Eventually([&] { return node("D").store().size() == 20; }));
+
+  testing::HerdSpec spec;
+  for (const char* name : {"A", "B", "C", "D"}) {
+    spec.nodes.push_back({name, config_->FindNode(name)->grpc_address(), "127.0.0.1:0"});
+  }
+  spec.links = {{"A", "B"}, {"A", "C"}, {"C", "D"}};
+  spec.log_dir = dir_.path();
+  absl::StatusOr<HerdConfig> without_b =
+      HerdConfig::Parse(testing::HerdConfigJson(spec), dir_.path());
+  ASSERT_TRUE(without_b.ok()) << without_b.status();
+  Create("D", options_, &*without_b);
+  node("D").Start();
+  ASSERT_TRUE(Eventually([&] { return Linked("C", "D") && Linked("D", "C"); }));
+  ASSERT_TRUE(Eventually([&] { return AHeardLinks("B", {"A"}) && AHeardLinks("C", {"A", "D"}); }));
+  ASSERT_TRUE(Eventually([&] { return Converged({"A", "B", "C", "D"}) && Idle("D"); }));
+
+  ReportAtA("after", 30);
+  ASSERT_TRUE(Eventually([&] { return node("D").store().size() == 50; }));
+  EXPECT_EQ(FloodedToD("C"), 30u);
 }
 
 // Stamps that arrive together leave together: one message per peer and hop, not the first stamp
