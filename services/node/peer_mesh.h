@@ -61,7 +61,8 @@ class PeerMesh : public StampFlooder {
     std::thread dialer;
     // A round is wanted on this link (set from anywhere, acted on by the sync ticker).
     std::atomic<bool> round_wanted{false};
-    // Not before this (absl::ToUnixNanos) after a busy peer.
+    // No round before this (absl::ToUnixNanos): after a busy peer, and after another link of
+    // the node went down (Detach).
     std::atomic<int64_t> retry_after_ns{0};
     // Next periodic round (ticker thread only).
     absl::Time next_periodic = absl::InfiniteFuture();
