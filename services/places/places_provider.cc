@@ -5,8 +5,16 @@
 #include "absl/status/status.h"
 #include "services/places/geonames_provider.h"
 #include "services/places/google_places_provider.h"
+#include "services/places/pooled_places_provider.h"
 
 namespace herd::places {
+namespace {
+
+// Searches of the embedded index that may wait for a search thread (a few hundred microseconds
+// each): beyond them a node is far behind, and a search is refused at once.
+constexpr size_t kMaxWaitingSearches = 1024;
+
+}  // namespace
 
 PlacesProvider::~PlacesProvider() = default;
 
@@ -25,7 +33,8 @@ absl::StatusOr<std::unique_ptr<PlacesProvider>> MakePlacesProvider(
       }
       auto provider = GeoNamesProvider::Load(config.geonames().data_file());
       if (!provider.ok()) return provider.status();
-      return std::unique_ptr<PlacesProvider>(*std::move(provider));
+      return std::unique_ptr<PlacesProvider>(std::make_unique<PooledPlacesProvider>(
+          *std::move(provider), PooledPlacesProvider::ThreadsForHost(), kMaxWaitingSearches));
     }
     case herd::v1::PlacesConfig::kGoogle: {
       auto options = GooglePlacesOptions::FromConfig(config.google());

@@ -39,8 +39,9 @@ class PlacesProvider {
   virtual ~PlacesProvider();
 
   // Places within `radius_m` metres of (latitude, longitude) in degrees, at most
-  // `max_results`. `done` is called exactly once: inline when the answer is at hand (the
-  // embedded index, a cache hit, bad arguments) or later on a provider thread (network).
+  // `max_results`. `done` is called exactly once: inline when the answer is at hand (a cache
+  // hit, bad arguments) or later on a provider thread (the embedded index's search threads,
+  // the network's I/O thread).
   // It never blocks the caller on network I/O. Keep `done` short (e.g. finish a gRPC
   // reactor): for network providers it runs on their one I/O thread. Bad arguments (non-finite or
   // out-of-range coordinates, radius <= 0, max_results < 1) give INVALID_ARGUMENT; callers enforce
