@@ -32,6 +32,7 @@
 #include "gateway/node_route.h"
 #include "gateway/text_server.h"
 #include "services/core/async_log.h"
+#include "services/core/callback_thread_park.h"
 #include "services/core/config.h"
 #include "services/core/log_options.h"
 #include "services/core/metrics_server.h"
@@ -276,10 +277,20 @@ int Run(int argc, char** argv) {
       flags.threads > 0
           ? flags.threads
           : std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 4, 1, 4);
+  // On a small host, one of gRPC's callback threads is held so that the other polls alone (see
+  // callback_thread_park.h).
+  std::unique_ptr<CallbackThreadPark> park;
+  if (CallbackThreadPark::Wanted()) {
+    park = CallbackThreadPark::Start();
+    if (!park->parked()) {
+      std::fprintf(stderr, "herd-gateway: gRPC's callback threads could not be reduced to one\n");
+    }
+  }
   std::vector<std::thread> threads;
   for (int i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& thread : threads) thread.join();
+  park.reset();  // both threads drain the calls below
 
   // Stopped: calls in flight are cancelled and their callbacks drained before the connections
   // they reference go away with `io`; clients first, as their watchers' listeners use the

@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "services/core/callback_thread_park.h"
 #include "services/core/config.h"
 #include "services/node/node.h"
 
@@ -129,9 +131,21 @@ int main(int argc, char** argv) {
                name.c_str(), node_config->grpc_listen_address().c_str(), (*node)->port(),
                node_config->grpc_address().c_str(), config->log_dir().c_str(), name.c_str());
 
+  // On a small host, one of gRPC's callback threads is held so that the other polls alone (see
+  // callback_thread_park.h).
+  std::unique_ptr<herd::CallbackThreadPark> park;
+  if (herd::CallbackThreadPark::Wanted()) {
+    park = herd::CallbackThreadPark::Start();
+    if (!park->parked()) {
+      std::fprintf(stderr, "herd-node %s: gRPC's callback threads could not be reduced to one\n",
+                   name.c_str());
+    }
+  }
+
   // SIGHUP reopens the log file (after logrotate moved it); SIGINT/SIGTERM stop the node.
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) (*node)->log().Reopen();
+  park.reset();  // both threads serve the shutdown
   (*node)->Shutdown();
   return 0;
 }
