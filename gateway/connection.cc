@@ -183,7 +183,7 @@ void Connection::StartReadySearches() {
          line = std::move(search.line)](absl::StatusOr<v1::SearchNearbyResponse> response) {
           std::string reply;
           if (response.ok() && response->has_stamp() &&
-              !CollapseNewlines(response->legacy_json()).empty()) {
+              HasTextBesidesNewlines(response->legacy_json())) {
             reply = FormatWhatsatReply(response->stamp(), response->legacy_json());
           } else {
             reply = FormatInvalidReply(line);  // unknown client, node down, no places...

@@ -22,6 +22,10 @@ std::string FormatInvalidReply(absl::string_view line);
 
 // `json` without empty lines: runs of "\n" become one, leading and trailing "\n" are dropped.
 std::string CollapseNewlines(absl::string_view json);
+// The same, appended to `out`.
+void AppendCollapsedNewlines(absl::string_view json, std::string* out);
+// Whether CollapseNewlines(json) would not be empty (without building it).
+bool HasTextBesidesNewlines(absl::string_view json);
 
 }  // namespace herd::gateway
 

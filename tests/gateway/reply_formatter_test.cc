@@ -74,6 +74,13 @@ TEST(ReplyFormatterTest, CollapseNewlines) {
   EXPECT_EQ(CollapseNewlines("\n\n"), "");
   EXPECT_EQ(CollapseNewlines("a\n\nb\n"), "a\nb");
   EXPECT_EQ(CollapseNewlines("a"), "a");
+  EXPECT_EQ(CollapseNewlines("\na\n\n\nbc\nd\n\n"), "a\nbc\nd");
+  std::string out = "x\n";
+  AppendCollapsedNewlines("\n\ny\n\nz", &out);
+  EXPECT_EQ(out, "x\ny\nz");
+  EXPECT_FALSE(HasTextBesidesNewlines(""));
+  EXPECT_FALSE(HasTextBesidesNewlines("\n\n\n"));
+  EXPECT_TRUE(HasTextBesidesNewlines("\n \n"));
 }
 
 TEST(ReplyFormatterTest, InvalidEchoesTheLineExactly) {
