@@ -22,8 +22,8 @@ namespace herd {
 // a context switch) and only then runs the work, so nearly every completion costs a switch. With
 // one thread left in the pool there is no one to hand over to.
 //
-// How: a call that fails at once (its deadline has passed; its channel is never connected) and
-// whose callback waits until Release. A second such call then checks that the pool still runs
+// How: a call that fails at once (it is cancelled before it starts, on a channel that never
+// connects) and whose callback waits until Release. A second such call then checks that the pool still runs
 // callbacks; if it does not (a pool of one thread), the park is released at once and the
 // process runs as without it. A callback run inline on the starting thread is not held.
 class CallbackThreadPark {

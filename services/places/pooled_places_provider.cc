@@ -28,15 +28,18 @@ int PooledPlacesProvider::ThreadsForHost() {
 
 void PooledPlacesProvider::SearchNearby(double latitude, double longitude, double radius_m,
                                         int max_results, PlacesCallback done) {
+  bool stopping;
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_ && waiting_.size() < max_waiting_) {
+    stopping = stopping_;
+    if (!stopping && waiting_.size() < max_waiting_) {
       waiting_.push_back({latitude, longitude, radius_m, max_results, std::move(done)});
       return;
     }
   }
-  done(absl::ResourceExhaustedError(
-      absl::StrCat("places search refused: ", max_waiting_, " searches are waiting already")));
+  done(stopping ? absl::UnavailableError("places search refused: the provider is stopping")
+                : absl::ResourceExhaustedError(absl::StrCat("places search refused: ", max_waiting_,
+                                                            " searches are waiting already")));
 }
 
 void PooledPlacesProvider::Serve() {
