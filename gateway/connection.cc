@@ -148,6 +148,7 @@ void Connection::HandleLine(DecodedLine line, AsyncLog::Batch* log_lines) {
       search.seq = AddSlot();
       search.request.set_client_id(command.client_id.data(), command.client_id.size());
       search.request.set_radius_km(command.radius_km);
+      search.request.set_json_only(true);  // the reply prints the JSON, never the places
       search.request.set_max_results(command.max_results);
       search.line = std::move(line.text);
       search.arrived = absl::Now();

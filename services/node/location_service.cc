@@ -194,18 +194,20 @@ grpc::ServerUnaryReactor* LocationServiceImpl::SearchNearby(grpc::CallbackServer
     longitude = request->location().longitude();
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  places_->SearchNearby(latitude, longitude, request->radius_km() * 1000,
-                        static_cast<int>(request->max_results()),
-                        [reactor, response](absl::StatusOr<places::PlacesAnswer> answer) {
-                          if (!answer.ok()) {
-                            reactor->Finish(ToGrpcStatus(answer.status()));
-                            return;
-                          }
-                          for (const places::Place& place : answer->places)
-                            ToProto(place, response->add_places());
-                          response->set_legacy_json(std::move(answer->legacy_json));
-                          reactor->Finish(grpc::Status::OK);
-                        });
+  places_->SearchNearby(
+      latitude, longitude, request->radius_km() * 1000, static_cast<int>(request->max_results()),
+      [reactor, response,
+       json_only = request->json_only()](absl::StatusOr<places::PlacesAnswer> answer) {
+        if (!answer.ok()) {
+          reactor->Finish(ToGrpcStatus(answer.status()));
+          return;
+        }
+        if (!json_only) {
+          for (const places::Place& place : answer->places) ToProto(place, response->add_places());
+        }
+        response->set_legacy_json(std::move(answer->legacy_json));
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

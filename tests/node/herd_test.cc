@@ -503,6 +503,15 @@ TEST_F(SearchNearbyTest, ByClientAndByCoordinates) {
   ASSERT_GE(near_downtown.places_size(), 1);
   EXPECT_EQ(near_downtown.places(0).name(), "Los Angeles");
   EXPECT_LT(near_downtown.places(0).distance_m(), 1);
+
+  // The gateway's form: the same JSON and stamp, no places.
+  v1::SearchNearbyRequest json_only = by_client;
+  json_only.set_json_only(true);
+  v1::SearchNearbyResponse json_found;
+  ASSERT_TRUE(Search(json_only, &json_found).ok());
+  EXPECT_EQ(json_found.places_size(), 0);
+  EXPECT_EQ(json_found.legacy_json(), found.legacy_json());
+  EXPECT_EQ(json_found.stamp().client_time_text(), "1520023934.918963997");
 }
 
 TEST_F(SearchNearbyTest, BoundsAndUnknownClients) {
